@@ -1,0 +1,335 @@
+//! Building a [`Passage`]: the app id, the API key, where the service lives, timeouts.
+//!
+//! Everything is checked here, locally, so a misconfiguration is an error at start-up rather than
+//! a failed request later. Construction never touches the network.
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::secret::Secret;
+use crate::Passage;
+
+/// The public Management API base URL, the default of [`PassageBuilder::api_base_url`].
+pub const DEFAULT_API_BASE_URL: &str = "https://api.passage.id/v1";
+/// The public auth base URL, the default of [`PassageBuilder::auth_base_url`].
+pub const DEFAULT_AUTH_BASE_URL: &str = "https://auth.passage.id";
+/// The default timeout of one HTTP request, see [`PassageBuilder::timeout`].
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default connect timeout, see [`PassageBuilder::connect_timeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A configuration that cannot work, reported by [`PassageBuilder::build`] before any request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The app id is empty or only white space.
+    #[error(
+        "the app id is empty: pass the id of your Passage app (Passage console, app settings)"
+    )]
+    EmptyAppId,
+    /// The app id holds characters that cannot be part of a URL path segment.
+    #[error("the app id {0:?} holds characters that are not allowed (only letters, digits, '-' and '_')")]
+    InvalidAppId(String),
+    /// The API key is empty or cannot be sent in an HTTP header. The key itself is not shown.
+    #[error("the API key is empty or holds characters that cannot be sent in an HTTP header")]
+    InvalidApiKey,
+    /// A URL setting is not an absolute `http` or `https` URL.
+    #[error("{setting} {value:?} is not a usable URL: {reason}")]
+    InvalidUrl {
+        /// The builder setting, e.g. `api_base_url`.
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Another setting is out of range.
+    #[error("{setting}: {reason}")]
+    InvalidSetting {
+        /// The builder setting.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The HTTP client could not be created (for example, no TLS backend could be initialised).
+    #[error("the HTTP client could not be created")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// Configures and builds a [`Passage`]. Start with [`Passage::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use passage_identity::Passage;
+///
+/// let passage = Passage::builder("my-app-id")
+///     .api_key("my-api-key")
+///     .api_base_url("http://127.0.0.1:8787/v1")
+///     .auth_base_url("http://127.0.0.1:8787")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(
+///     passage.jwks_url(),
+///     "http://127.0.0.1:8787/v1/apps/my-app-id/.well-known/jwks.json"
+/// );
+/// # Ok::<(), passage_identity::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until .build() is called"]
+pub struct PassageBuilder {
+    pub(crate) app_id: String,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) api_base_url: String,
+    pub(crate) auth_base_url: String,
+    pub(crate) jwks_url: Option<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) auth: crate::auth::AuthSettings,
+    pub(crate) retry: crate::retry::RetryPolicy,
+}
+
+impl PassageBuilder {
+    pub(crate) fn new(app_id: impl Into<String>) -> Self {
+        Self {
+            app_id: app_id.into(),
+            api_key: None,
+            api_base_url: DEFAULT_API_BASE_URL.to_owned(),
+            auth_base_url: DEFAULT_AUTH_BASE_URL.to_owned(),
+            jwks_url: None,
+            issuer: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: None,
+            auth: crate::auth::AuthSettings::default(),
+            retry: crate::retry::RetryPolicy::default(),
+        }
+    }
+
+    /// The app's API key, needed for user management, magic links and app info (not for
+    /// authenticating requests). It is sent as `Authorization: Bearer <key>` and never shown in
+    /// `Debug` output, logs or errors.
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(api_key));
+        self
+    }
+
+    /// The Management API base URL, including `/v1`. Default: [`DEFAULT_API_BASE_URL`].
+    pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
+        self.api_base_url = url.into();
+        self
+    }
+
+    /// The auth base URL: the JWKS is at `{auth_base}/v1/apps/{app_id}/.well-known/jwks.json`
+    /// and tokens are issued by `{auth_base}/v1/apps/{app_id}`. Default: [`DEFAULT_AUTH_BASE_URL`].
+    pub fn auth_base_url(mut self, url: impl Into<String>) -> Self {
+        self.auth_base_url = url.into();
+        self
+    }
+
+    /// Fetch the JWKS from this URL instead of the one derived from the auth base URL.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Require this `iss` claim instead of `{auth_base}/v1/apps/{app_id}`.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The timeout of one HTTP request, from sending to the end of the body. Default: 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The timeout for opening a connection. Default: 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` of every request. Default: `passage-identity-rust/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// How idempotent management calls are retried. Default: [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: crate::retry::RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Checks the configuration and builds the client. Never touches the network.
+    pub fn build(self) -> Result<Passage, ConfigError> {
+        Passage::from_config(self.resolve()?)
+    }
+
+    fn resolve(self) -> Result<Config, ConfigError> {
+        let app_id = self.app_id.trim().to_owned();
+        if app_id.is_empty() {
+            return Err(ConfigError::EmptyAppId);
+        }
+        if !app_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::InvalidAppId(app_id));
+        }
+        if let Some(key) = &self.api_key {
+            let key = key.expose();
+            if key.trim().is_empty() || http::HeaderValue::from_str(key).is_err() {
+                return Err(ConfigError::InvalidApiKey);
+            }
+        }
+        if self.timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting {
+                setting: "timeout",
+                reason: "must be greater than zero".into(),
+            });
+        }
+        let api_base_url = parse_base_url("api_base_url", &self.api_base_url)?;
+        let auth_base_url = parse_base_url("auth_base_url", &self.auth_base_url)?;
+        let app_path = format!(
+            "{}/v1/apps/{app_id}",
+            auth_base_url.as_str().trim_end_matches('/')
+        );
+        let jwks_url = match &self.jwks_url {
+            Some(url) => parse_base_url("jwks_url", url)?,
+            None => parse_base_url(
+                "auth_base_url",
+                &format!("{app_path}/.well-known/jwks.json"),
+            )?,
+        };
+        let issuer = self.issuer.unwrap_or(app_path);
+        Ok(Config {
+            app_id,
+            api_key: self.api_key,
+            api_base_url,
+            auth_base_url,
+            jwks_url,
+            issuer,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            user_agent: self
+                .user_agent
+                .unwrap_or_else(|| format!("passage-identity-rust/{}", env!("CARGO_PKG_VERSION"))),
+            auth: self.auth,
+            retry: self.retry,
+        })
+    }
+}
+
+/// A checked configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) app_id: String,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) api_base_url: Url,
+    pub(crate) auth_base_url: Url,
+    pub(crate) jwks_url: Url,
+    pub(crate) issuer: String,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: String,
+    pub(crate) auth: crate::auth::AuthSettings,
+    pub(crate) retry: crate::retry::RetryPolicy,
+}
+
+fn parse_base_url(setting: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidUrl {
+        setting,
+        value: value.to_owned(),
+        reason,
+    };
+    let url = Url::parse(value.trim()).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme {:?} is not http or https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("a base URL takes no query or fragment".into()));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder() -> PassageBuilder {
+        PassageBuilder::new("app_123")
+    }
+
+    #[test]
+    fn defaults_point_at_the_public_service() {
+        let config = builder().resolve().unwrap();
+        assert_eq!(config.api_base_url.as_str(), "https://api.passage.id/v1");
+        assert_eq!(
+            config.jwks_url.as_str(),
+            "https://auth.passage.id/v1/apps/app_123/.well-known/jwks.json"
+        );
+        assert_eq!(config.issuer, "https://auth.passage.id/v1/apps/app_123");
+    }
+
+    #[test]
+    fn trailing_slashes_do_not_double() {
+        let config = builder()
+            .auth_base_url("http://127.0.0.1:1/")
+            .resolve()
+            .unwrap();
+        assert_eq!(config.issuer, "http://127.0.0.1:1/v1/apps/app_123");
+    }
+
+    #[test]
+    fn empty_app_id_is_rejected() {
+        assert!(matches!(
+            PassageBuilder::new("  ").resolve(),
+            Err(ConfigError::EmptyAppId)
+        ));
+    }
+
+    #[test]
+    fn app_id_with_path_characters_is_rejected() {
+        assert!(matches!(
+            PassageBuilder::new("a/../b").resolve(),
+            Err(ConfigError::InvalidAppId(_))
+        ));
+    }
+
+    #[test]
+    fn malformed_urls_are_rejected_naming_the_setting() {
+        for bad in ["not a url", "ftp://x", "http://", "http://x/v1?q=1"] {
+            match builder().api_base_url(bad).resolve() {
+                Err(ConfigError::InvalidUrl { setting, .. }) => assert_eq!(setting, "api_base_url"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unusable_api_key_is_rejected_without_showing_it() {
+        let err = builder()
+            .api_key("line\nbreak-secret")
+            .resolve()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidApiKey));
+        assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn debug_of_builder_hides_the_api_key() {
+        let shown = format!("{:?}", builder().api_key("sk_very_secret"));
+        assert!(!shown.contains("sk_very_secret"), "{shown}");
+    }
+}

@@ -1,0 +1,94 @@
+//! RSA signing keys of the emulated app, its JWKS, and RS256 token signing.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::KeyPair as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Serialize;
+
+use super::EmulatorError;
+
+/// An RSA 2048 signing key with its key id, as Passage publishes in an app's JWKS.
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    encoding: EncodingKey,
+    jwk: serde_json::Value,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Generates a fresh RSA 2048 key with a random key id.
+    ///
+    /// ```
+    /// # #[cfg(feature = "emulator")] {
+    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// assert_eq!(key.jwk()["kty"], "RSA");
+    /// assert_eq!(key.jwk()["kid"], key.kid());
+    /// # }
+    /// ```
+    pub fn generate() -> Result<Self, EmulatorError> {
+        let pair = KeyPair::generate(KeySize::Rsa2048)
+            .map_err(|_| EmulatorError::Crypto("RSA key generation failed"))?;
+        let pkcs8 = pair
+            .as_der()
+            .map_err(|_| EmulatorError::Crypto("RSA key encoding failed"))?;
+        let pem = to_pem("PRIVATE KEY", pkcs8.as_ref());
+        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
+            .map_err(|_| EmulatorError::Crypto("RSA key import failed"))?;
+        let components = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+        let kid = uuid::Uuid::new_v4().simple().to_string();
+        let jwk = serde_json::json!({
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": kid,
+            "n": URL_SAFE_NO_PAD.encode(&components.n),
+            "e": URL_SAFE_NO_PAD.encode(&components.e),
+        });
+        Ok(Self { kid, encoding, jwk })
+    }
+
+    /// The key id (`kid`) tokens signed with this key carry.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key as a JWK (`kty`, `use`, `alg`, `kid`, `n`, `e`).
+    pub fn jwk(&self) -> &serde_json::Value {
+        &self.jwk
+    }
+
+    /// Signs `claims` as an RS256 JWT with header `{"alg":"RS256","kid":…,"typ":"JWT"}`.
+    pub fn sign(&self, claims: &impl Serialize) -> Result<String, EmulatorError> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|_| EmulatorError::Crypto("token signing failed"))
+    }
+}
+
+/// A JWKS document (`{"keys": [...]}`) of `keys`.
+pub fn jwks_document<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> serde_json::Value {
+    serde_json::json!({ "keys": keys.into_iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+}
+
+fn to_pem(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
+}

@@ -1,0 +1,41 @@
+//! # passage-identity
+//!
+//! A server SDK for [Passage](https://passage.id), the passkey / passwordless identity provider:
+//! authenticate incoming requests by their Passage JWT, and manage the app's users through the
+//! Management API.
+//!
+//! - [`Passage`] is the facade: build one per app with [`Passage::builder`] or [`Passage::new`].
+//! - [`raw`] is the complete low-level client generated from `openapi/` by progenitor.
+//! - [`enums`] holds the open enums the API may extend.
+//!
+//! ```
+//! use passage_identity::Passage;
+//!
+//! let passage = Passage::builder("my-app-id")
+//!     .api_key("my-api-key")
+//!     .build()?;
+//! assert_eq!(passage.issuer(), "https://auth.passage.id/v1/apps/my-app-id");
+//! # Ok::<(), passage_identity::ConfigError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod auth;
+mod config;
+#[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
+pub mod emulator;
+pub mod enums;
+mod passage;
+pub mod raw;
+mod retry;
+mod secret;
+mod transport;
+
+pub use config::{
+    ConfigError, PassageBuilder, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
+pub use passage::Passage;
+pub use retry::RetryPolicy;
+pub use transport::{CallContext, PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
