@@ -20,22 +20,31 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod app;
 mod auth;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 mod config;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod enums;
+mod error;
+mod magic_link;
 mod passage;
+mod phone;
 pub mod raw;
 mod retry;
 mod secret;
 mod transport;
+mod users;
 
 pub use config::{
     ConfigError, PassageBuilder, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
+pub use auth::Auth;
 pub use passage::Passage;
 pub use retry::RetryPolicy;
 pub use transport::{CallContext, PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};

@@ -1,6 +1,7 @@
 //! Authenticating requests: Passage-issued JWTs checked against the app's keys.
 
 use crate::config::{Config, ConfigError};
+use crate::Passage;
 
 /// Authentication settings collected by the builder.
 #[derive(Clone, Debug, Default)]
@@ -12,5 +13,18 @@ pub(crate) struct Authenticator {}
 impl Authenticator {
     pub(crate) fn new(_config: &Config, _http: reqwest::Client) -> Result<Self, ConfigError> {
         Ok(Self {})
+    }
+}
+
+/// Token validation and magic links, from [`Passage::auth`].
+#[derive(Clone, Copy, Debug)]
+pub struct Auth<'a> {
+    pub(crate) passage: &'a Passage,
+}
+
+impl Passage {
+    /// Token validation and magic links.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth { passage: self }
     }
 }
