@@ -40,11 +40,19 @@ mod secret;
 mod transport;
 mod users;
 
+pub use app::App;
+pub use auth::Auth;
 pub use config::{
     ConfigError, PassageBuilder, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
-pub use auth::Auth;
+pub use error::ManagementError;
+pub use magic_link::{CreateMagicLink, MagicLink};
 pub use passage::Passage;
+pub use phone::{PhoneNumber, PhoneNumberError};
 pub use retry::RetryPolicy;
 pub use transport::{CallContext, PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
+pub use users::{
+    CreateUser, Filter, ListUsers, Op, SortField, SortOrder, UpdateUser, UserStream, Users,
+    MAX_PAGE_SIZE,
+};

@@ -1,15 +1,21 @@
 //! Everything every Management API call goes through, applied with progenitor's `ClientHooks` so
 //! the generated code stays untouched: the API key, a request id, a tracing span, and retries.
+//!
+//! The facade runs each call inside [`call`], which also keeps a small [`CallRecord`] (operation,
+//! request id, final status, `Retry-After`, attempts) for the error it may have to build:
+//! progenitor's errors lose some of it (an undecodable body carries no status).
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use tracing::Instrument;
 
 use crate::config::{Config, ConfigError};
-use crate::raw::Client;
+use crate::error::ManagementError;
+use crate::raw::{types::ApiError, Client, ResponseValue};
 use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 
@@ -33,6 +39,58 @@ impl CallContext {
         let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose())).ok()?;
         value.set_sensitive(true);
         Some(value)
+    }
+}
+
+/// What the hooks saw of one facade call, for the error the facade may build from it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallRecord {
+    /// The generated client's operation id, e.g. `get_user`.
+    pub(crate) operation: &'static str,
+    /// The `x-request-id` sent (the same on every attempt).
+    pub(crate) request_id: Option<String>,
+    /// The status of the last response, if one arrived.
+    pub(crate) status: Option<reqwest::StatusCode>,
+    /// The `Retry-After` of the last response, if it had a usable one.
+    pub(crate) retry_after: Option<Duration>,
+    /// How many times the request was sent.
+    pub(crate) attempts: u32,
+}
+
+tokio::task_local! {
+    // Scoped to one facade call by `call`, never global: hooks of calls made outside `call`
+    // (through `Passage::raw`) find no record and write nothing.
+    static RECORD: Arc<Mutex<CallRecord>>;
+}
+
+fn note(update: impl FnOnce(&mut CallRecord)) {
+    let _ = RECORD.try_with(|record| {
+        let mut record = record.lock().unwrap_or_else(PoisonError::into_inner);
+        update(&mut record);
+    });
+}
+
+/// Runs one call of the generated client for the facade: fails locally without an API key,
+/// and turns progenitor's error into a [`ManagementError`] that keeps the status, request id
+/// and `Retry-After` of the call.
+pub(crate) async fn call<T, F>(passage: &crate::Passage, request: F) -> Result<T, ManagementError>
+where
+    F: Future<Output = Result<ResponseValue<T>, crate::raw::Error<ApiError>>>,
+{
+    if !passage.has_api_key() {
+        return Err(ManagementError::MissingApiKey);
+    }
+    let record = Arc::new(Mutex::new(CallRecord::default()));
+    let result = RECORD.scope(record.clone(), request).await;
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => {
+            let record = record
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            Err(ManagementError::from_raw(error, record).await)
+        }
     }
 }
 
@@ -92,6 +150,14 @@ impl ClientHooks<CallContext> for Client {
                 headers.insert(REQUEST_ID_HEADER, value);
             }
         }
+        let request_id = headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        note(|record| {
+            record.operation = info.operation_id;
+            record.request_id = request_id;
+        });
         Ok(())
     }
 
@@ -139,6 +205,7 @@ async fn execute_with_retries(
     loop {
         attempt += 1;
         span.record("attempt", attempt);
+        note(|record| record.attempts = attempt);
         // Keep a copy for the next attempt; a body that cannot be copied is never retried.
         let spare = if attempt <= retries_allowed {
             request.try_clone()
@@ -146,18 +213,22 @@ async fn execute_with_retries(
             None
         };
         let result = http.execute(request).await;
-        let wait = match (&result, spare.is_some()) {
-            (_, false) => None,
-            (Ok(response), true) if retry::is_retryable_status(response.status()) => match response
+        let retry_after = result.as_ref().ok().and_then(|response| {
+            response
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(retry::parse_retry_after)
-            {
-                Some(asked) if asked > policy.max_retry_after => None,
-                Some(asked) => Some(asked.max(policy.backoff(attempt))),
-                None => Some(policy.backoff(attempt)),
-            },
+        });
+        let wait = match (&result, spare.is_some()) {
+            (_, false) => None,
+            (Ok(response), true) if retry::is_retryable_status(response.status()) => {
+                match retry_after {
+                    Some(asked) if asked > policy.max_retry_after => None,
+                    Some(asked) => Some(asked.max(policy.backoff(attempt))),
+                    None => Some(policy.backoff(attempt)),
+                }
+            }
             (Err(error), true) if retry::is_retryable_error(error) => Some(policy.backoff(attempt)),
             _ => None,
         };
@@ -176,6 +247,11 @@ async fn execute_with_retries(
                 if let Ok(response) = &result {
                     span.record("status", response.status().as_u16());
                 }
+                let status = result.as_ref().ok().map(reqwest::Response::status);
+                note(|record| {
+                    record.status = status;
+                    record.retry_after = retry_after;
+                });
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
                 tracing::debug!(outcome = %describe(&result), "call finished");
                 return result;
@@ -187,7 +263,9 @@ async fn execute_with_retries(
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
     match result {
         Ok(response) => response.status().to_string(),
-        // reqwest errors name the URL, which holds no secret (the key travels in a header).
-        Err(error) => error.to_string(),
+        // Not the error's own text: it names the URL, whose query may hold an email address.
+        Err(error) if error.is_timeout() => "timed out".to_owned(),
+        Err(error) if error.is_connect() => "could not connect".to_owned(),
+        Err(_) => "connection failed".to_owned(),
     }
 }

@@ -1,1 +1,330 @@
-//! (placeholder)
+//! Managing the app's users through the Management API: [`Passage::user`] and its [`Users`]
+//! handle.
+//!
+//! Every method checks its arguments before sending anything, needs the app's API key, and goes
+//! through the generated client ([`Passage::raw`]), so reads and idempotent writes are retried
+//! and every call is traced.
+
+mod filter;
+mod list;
+mod params;
+mod validate;
+
+pub use filter::{Filter, Op, SortField, SortOrder};
+pub use list::{ListUsers, UserStream, MAX_PAGE_SIZE};
+pub use params::{CreateUser, UpdateUser};
+pub(crate) use validate::{email as check_email, id as check_id, phone as check_phone};
+
+use crate::error::ManagementError;
+use crate::raw::types::{PassageUser, WebAuthnDevice};
+use crate::transport;
+use crate::Passage;
+
+/// The app's users, from [`Passage::user`].
+///
+/// Methods return the generated types ([`PassageUser`], [`WebAuthnDevice`],
+/// [`UserSummary`](crate::raw::types::UserSummary)): their fields are the API's, documented in
+/// [`raw::types`](crate::raw::types). A user without an email or a phone number carries an empty
+/// string there.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use passage_identity::{CreateUser, Passage, UpdateUser};
+///
+/// let passage = Passage::new("my-app-id", "my-api-key")?;
+/// let users = passage.user();
+/// let ada = users.create(CreateUser::email("ada@example.com")).await?;
+/// users.update(&ada.id, UpdateUser::new().phone("+15551234567")).await?;
+/// users.deactivate(&ada.id).await?;
+/// users.delete(&ada.id).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Users<'a> {
+    passage: &'a Passage,
+}
+
+impl Passage {
+    /// The app's users: get, create, update, list, activate, deactivate, delete, devices and
+    /// sign-out everywhere. These calls need the API key.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let user = passage.user().get("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// println!("{} signed in {} times", user.email, user.login_count);
+    /// # Ok(()) }
+    /// ```
+    pub fn user(&self) -> Users<'_> {
+        Users { passage: self }
+    }
+}
+
+impl<'a> Users<'a> {
+    /// Gets a user by id.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let user = passage.user().get("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// assert_eq!(user.id, "2ubD84sL3kKHNd0dmYKAWmDn");
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let request = self
+            .passage
+            .raw()
+            .get_user()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .send();
+        Ok(transport::call(self.passage, request).await?.user)
+    }
+
+    /// Gets a user by email address or E.164 phone number, as the vendor SDKs do: the
+    /// identifier is lower-cased, looked up with a one-user listing, then the user is fetched by
+    /// id. No such user is a not-found error with code `user_not_found`.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let by_email = passage.user().get_by_identifier("Ada@Example.com").await?;
+    /// let by_phone = passage.user().get_by_identifier("+15551234567").await?;
+    /// # let _ = (by_email, by_phone); Ok(()) }
+    /// ```
+    pub async fn get_by_identifier(
+        &self,
+        email_or_phone: &str,
+    ) -> Result<PassageUser, ManagementError> {
+        let identifier = email_or_phone.to_lowercase();
+        if identifier.is_empty() {
+            return Err(ManagementError::invalid("identifier", "must not be empty"));
+        }
+        if identifier.contains('@') {
+            validate::email("identifier", &identifier)?;
+        } else {
+            validate::phone("identifier", &identifier).map_err(|_| {
+                ManagementError::invalid(
+                    "identifier",
+                    "must be an email address or an E.164 phone number (e.g. +15551234567)",
+                )
+            })?;
+        }
+        let page = self.list().identifier(identifier).limit(1).send().await?;
+        match page.users.first() {
+            Some(found) => self.get(&found.id).await,
+            None => Err(ManagementError::not_found(
+                "user_not_found",
+                "no user has this identifier",
+                "list_paginated_users",
+                None,
+            )),
+        }
+    }
+
+    /// Creates a user with an email address, a phone number, or both. Never retried: a lost
+    /// answer could mean the user exists, and a second attempt would fail or duplicate.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::CreateUser;
+    ///
+    /// let user = passage
+    ///     .user()
+    ///     .create(CreateUser::email("ada@example.com").metadata(serde_json::json!({ "plan": "pro" })))
+    ///     .await?;
+    /// println!("created {}", user.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(&self, user: CreateUser) -> Result<PassageUser, ManagementError> {
+        let body = user.into_request()?;
+        let request = self
+            .passage
+            .raw()
+            .create_user()
+            .app_id(self.passage.app_id())
+            .body(body)
+            .send();
+        Ok(transport::call(self.passage, request).await?.user)
+    }
+
+    /// Changes a user's email address, phone number or metadata. Never retried.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::UpdateUser;
+    ///
+    /// let user = passage
+    ///     .user()
+    ///     .update("2ubD84sL3kKHNd0dmYKAWmDn", UpdateUser::new().email("ada@new.example.com"))
+    ///     .await?;
+    /// assert_eq!(user.email, "ada@new.example.com");
+    /// # Ok(()) }
+    /// ```
+    pub async fn update(
+        &self,
+        user_id: &str,
+        changes: UpdateUser,
+    ) -> Result<PassageUser, ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let body = changes.into_request()?;
+        let request = self
+            .passage
+            .raw()
+            .update_user()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .body(body)
+            .send();
+        Ok(transport::call(self.passage, request).await?.user)
+    }
+
+    /// Activates a user, allowing them to sign in again.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::enums::UserStatus;
+    /// let user = passage.user().activate("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// assert_eq!(user.status, UserStatus::Active);
+    /// # Ok(()) }
+    /// ```
+    pub async fn activate(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let request = self
+            .passage
+            .raw()
+            .activate_user()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .send();
+        Ok(transport::call(self.passage, request).await?.user)
+    }
+
+    /// Deactivates a user: the account stays, but cannot sign in.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::enums::UserStatus;
+    /// let user = passage.user().deactivate("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// assert_eq!(user.status, UserStatus::Inactive);
+    /// # Ok(()) }
+    /// ```
+    pub async fn deactivate(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let request = self
+            .passage
+            .raw()
+            .deactivate_user()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .send();
+        Ok(transport::call(self.passage, request).await?.user)
+    }
+
+    /// Deletes a user.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// passage.user().delete("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, user_id: &str) -> Result<(), ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let request = self
+            .passage
+            .raw()
+            .delete_user()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .send();
+        transport::call(self.passage, request).await
+    }
+
+    /// Lists a user's WebAuthn devices (passkeys, security keys).
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// for device in passage.user().list_devices("2ubD84sL3kKHNd0dmYKAWmDn").await? {
+    ///     println!("{} ({}), used {} times", device.friendly_name, device.type_, device.usage_count);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_devices(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<WebAuthnDevice>, ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let request = self
+            .passage
+            .raw()
+            .list_user_devices()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .send();
+        Ok(transport::call(self.passage, request).await?.devices)
+    }
+
+    /// Revokes one of a user's devices; it can no longer be used to sign in.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// passage.user().revoke_device("2ubD84sL3kKHNd0dmYKAWmDn", "device-id").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<(), ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let device_id = validate::id("device_id", device_id)?;
+        let request = self
+            .passage
+            .raw()
+            .delete_user_devices()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .device_id(device_id)
+            .send();
+        transport::call(self.passage, request).await
+    }
+
+    /// Revokes all of a user's refresh tokens, signing them out everywhere once their current
+    /// auth tokens expire.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// passage.user().revoke_refresh_tokens("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_refresh_tokens(&self, user_id: &str) -> Result<(), ManagementError> {
+        let user_id = validate::id("user_id", user_id)?;
+        let request = self
+            .passage
+            .raw()
+            .revoke_user_refresh_tokens()
+            .app_id(self.passage.app_id())
+            .user_id(user_id)
+            .send();
+        transport::call(self.passage, request).await
+    }
+
+    /// Starts a listing of the app's users: add filters, an order and a page size, then
+    /// [`send`](ListUsers::send) for one page or [`stream`](ListUsers::stream) for all.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use futures_util::TryStreamExt;
+    /// use passage_identity::enums::UserStatus;
+    ///
+    /// let inactive: Vec<_> = passage
+    ///     .user()
+    ///     .list()
+    ///     .status(UserStatus::Inactive)
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = inactive; Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListUsers<'a> {
+        ListUsers::new(self.passage)
+    }
+}

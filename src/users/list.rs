@@ -1,0 +1,543 @@
+//! Listing users: one page with [`ListUsers::send`], or every user as a stream with
+//! [`ListUsers::stream`].
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::vec;
+
+use chrono::{DateTime, Utc};
+use futures_core::Stream;
+use futures_util::stream::{self, BoxStream, StreamExt};
+
+use super::filter::{self, Filter, SortField, SortOrder};
+use crate::enums::UserStatus;
+use crate::error::ManagementError;
+use crate::raw::types::{ListUsersResponse, UserSummary};
+use crate::transport;
+use crate::Passage;
+
+/// The largest page the API serves.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// A listing of the app's users: filters, order and page size, then [`send`](Self::send) for
+/// one page or [`stream`](Self::stream) for all of them. Start with
+/// [`Users::list`](crate::Users::list).
+///
+/// ```no_run
+/// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+/// use futures_util::TryStreamExt;
+/// use passage_identity::{enums::UserStatus, Filter, SortField, SortOrder};
+///
+/// let mut users = passage
+///     .user()
+///     .list()
+///     .status(UserStatus::Active)
+///     .login_count(Filter::gt(0))
+///     .order_by(SortField::CreatedAt, SortOrder::Asc)
+///     .limit(200)
+///     .stream();
+/// while let Some(user) = users.try_next().await? {
+///     println!("{} {}", user.id, user.email);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a ListUsers does nothing until .send() or .stream() is called"]
+pub struct ListUsers<'a> {
+    passage: &'a Passage,
+    query: Query,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Query {
+    limit: Option<u32>,
+    page: Option<u64>,
+    created_before: Option<i64>,
+    order_by: Vec<(SortField, SortOrder)>,
+    id: Option<Filter<String>>,
+    identifier: Option<Filter<String>>,
+    status: Option<Filter<UserStatus>>,
+    login_count: Option<Filter<i64>>,
+    created_at: Option<Filter<DateTime<Utc>>>,
+    updated_at: Option<Filter<DateTime<Utc>>>,
+    last_login_at: Option<Filter<DateTime<Utc>>>,
+}
+
+impl<'a> ListUsers<'a> {
+    pub(crate) fn new(passage: &'a Passage) -> Self {
+        Self {
+            passage,
+            query: Query::default(),
+        }
+    }
+
+    /// Users per page, 1 to 500 ([`MAX_PAGE_SIZE`]). Default: the service's. A stream holds
+    /// one page in memory at a time.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let first_ten = passage.user().list().limit(10).send().await?;
+    /// # let _ = first_ten; Ok(()) }
+    /// ```
+    pub fn limit(mut self, users_per_page: u32) -> Self {
+        self.query.limit = Some(users_per_page);
+        self
+    }
+
+    /// The page [`send`](Self::send) fetches (from 1), or the first page a
+    /// [`stream`](Self::stream) fetches. Default: 1.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let first = passage.user().list().limit(50).send().await?;
+    /// let second = passage
+    ///     .user()
+    ///     .list()
+    ///     .limit(50)
+    ///     .created_before(first.created_before) // keep the pages stable
+    ///     .page(2)
+    ///     .send()
+    ///     .await?;
+    /// # let _ = second; Ok(()) }
+    /// ```
+    pub fn page(mut self, page: u64) -> Self {
+        self.query.page = Some(page);
+        self
+    }
+
+    /// Lists only users created before this Unix time (seconds). Pages fetched with the same
+    /// anchor stay stable while users are being created. [`stream`](Self::stream) sets it
+    /// itself from the first page's answer.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let before_2025 = passage.user().list().created_before(1_735_689_600).send().await?;
+    /// # let _ = before_2025; Ok(()) }
+    /// ```
+    pub fn created_before(mut self, unix_seconds: i64) -> Self {
+        self.query.created_before = Some(unix_seconds);
+        self
+    }
+
+    /// Sorts by `field`; call again to add a tie-breaker.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::{SortField, SortOrder};
+    /// let most_active = passage
+    ///     .user()
+    ///     .list()
+    ///     .order_by(SortField::LoginCount, SortOrder::Desc)
+    ///     .order_by(SortField::Id, SortOrder::Asc)
+    ///     .send()
+    ///     .await?;
+    /// # let _ = most_active; Ok(()) }
+    /// ```
+    pub fn order_by(mut self, field: SortField, order: SortOrder) -> Self {
+        self.query.order_by.push((field, order));
+        self
+    }
+
+    /// Filters on the user id.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let one = passage.user().list().id("2ubD84sL3kKHNd0dmYKAWmDn").send().await?;
+    /// # let _ = one; Ok(()) }
+    /// ```
+    pub fn id(mut self, filter: impl Into<Filter<String>>) -> Self {
+        self.query.id = Some(filter.into());
+        self
+    }
+
+    /// Filters on the identifier: the email address or phone number.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::Filter;
+    /// let staff = passage.user().list().identifier(Filter::like("%@example.com")).send().await?;
+    /// # let _ = staff; Ok(()) }
+    /// ```
+    pub fn identifier(mut self, filter: impl Into<Filter<String>>) -> Self {
+        self.query.identifier = Some(filter.into());
+        self
+    }
+
+    /// Filters on the status.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::enums::UserStatus;
+    /// let inactive = passage.user().list().status(UserStatus::Inactive).send().await?;
+    /// # let _ = inactive; Ok(()) }
+    /// ```
+    pub fn status(mut self, filter: impl Into<Filter<UserStatus>>) -> Self {
+        self.query.status = Some(filter.into());
+        self
+    }
+
+    /// Filters on the number of sign-ins.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::Filter;
+    /// let returning = passage.user().list().login_count(Filter::gt(1)).send().await?;
+    /// # let _ = returning; Ok(()) }
+    /// ```
+    pub fn login_count(mut self, filter: impl Into<Filter<i64>>) -> Self {
+        self.query.login_count = Some(filter.into());
+        self
+    }
+
+    /// Filters on the creation time.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::Filter;
+    /// let last_week = chrono::Utc::now() - chrono::Duration::days(7);
+    /// let new_users = passage.user().list().created_at(Filter::gt(last_week)).send().await?;
+    /// # let _ = new_users; Ok(()) }
+    /// ```
+    pub fn created_at(mut self, filter: impl Into<Filter<DateTime<Utc>>>) -> Self {
+        self.query.created_at = Some(filter.into());
+        self
+    }
+
+    /// Filters on the time of the last change.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::Filter;
+    /// let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    /// let changed = passage.user().list().updated_at(Filter::gt(yesterday)).send().await?;
+    /// # let _ = changed; Ok(()) }
+    /// ```
+    pub fn updated_at(mut self, filter: impl Into<Filter<DateTime<Utc>>>) -> Self {
+        self.query.updated_at = Some(filter.into());
+        self
+    }
+
+    /// Filters on the time of the last sign-in.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use passage_identity::Filter;
+    /// let a_year_ago = chrono::Utc::now() - chrono::Duration::days(365);
+    /// let dormant = passage.user().list().last_login_at(Filter::lt(a_year_ago)).send().await?;
+    /// # let _ = dormant; Ok(()) }
+    /// ```
+    pub fn last_login_at(mut self, filter: impl Into<Filter<DateTime<Utc>>>) -> Self {
+        self.query.last_login_at = Some(filter.into());
+        self
+    }
+
+    /// Fetches one page (the first, or the one set with [`page`](Self::page)). The answer
+    /// echoes `created_before`: pass it back with [`created_before`](Self::created_before)
+    /// when fetching later pages by hand.
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// let page = passage.user().list().limit(20).send().await?;
+    /// println!("{} users in all", page.total_users);
+    /// for user in &page.users {
+    ///     println!("{}", user.email);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<ListUsersResponse, ManagementError> {
+        self.query.check()?;
+        fetch(self.passage, &self.query).await
+    }
+
+    /// Every matching user, page after page, as a stream. Pages are fetched one at a time as
+    /// the stream is read, so memory holds one page at most.
+    ///
+    /// The first page's `created_before` (the anchor the service chose, or the one set with
+    /// [`created_before`](Self::created_before)) is sent with every later page, so users
+    /// created while the stream runs neither shift pages (no duplicates, none skipped) nor
+    /// appear in it. An error ends the stream after it is yielded; failed page fetches are
+    /// retried like any read first ([`RetryPolicy`](crate::RetryPolicy)).
+    ///
+    /// ```no_run
+    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let emails: Vec<String> = passage
+    ///     .user()
+    ///     .list()
+    ///     .limit(500)
+    ///     .stream()
+    ///     .map_ok(|user| user.email)
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = emails; Ok(()) }
+    /// ```
+    pub fn stream(self) -> UserStream {
+        // An owned clone (an `Arc` inside) so the stream can outlive the borrow and be moved
+        // into a task.
+        let passage = self.passage.clone();
+        let state = match self.query.check() {
+            Ok(()) => State::Next {
+                passage,
+                query: self.query,
+            },
+            Err(error) => State::Failed(error),
+        };
+        UserStream {
+            inner: stream::unfold(state, next_user).boxed(),
+        }
+    }
+}
+
+impl Query {
+    fn check(&self) -> Result<(), ManagementError> {
+        if let Some(limit) = self.limit {
+            if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+                return Err(ManagementError::invalid(
+                    "limit",
+                    format!("must be between 1 and {MAX_PAGE_SIZE}, not {limit}"),
+                ));
+            }
+        }
+        if self.page == Some(0) {
+            return Err(ManagementError::invalid(
+                "page",
+                "pages are numbered from 1",
+            ));
+        }
+        if let Some(id) = &self.id {
+            if id.value().trim().is_empty() {
+                return Err(ManagementError::invalid("id", "must not be empty"));
+            }
+        }
+        if let Some(identifier) = &self.identifier {
+            if identifier.value().trim().is_empty() {
+                return Err(ManagementError::invalid("identifier", "must not be empty"));
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn fetch(passage: &Passage, query: &Query) -> Result<ListUsersResponse, ManagementError> {
+    let mut request = passage
+        .raw()
+        .list_paginated_users()
+        .app_id(passage.app_id());
+    if let Some(limit) = query.limit {
+        request = request.limit(u64::from(limit));
+    }
+    if let Some(page) = query.page {
+        request = request.page(page);
+    }
+    if let Some(anchor) = query.created_before {
+        request = request.created_before(anchor);
+    }
+    if !query.order_by.is_empty() {
+        request = request.order_by(filter::order_by(&query.order_by));
+    }
+    if let Some(f) = &query.id {
+        request = request.id(filter::text(f));
+    }
+    if let Some(f) = &query.identifier {
+        request = request.identifier(filter::text(f));
+    }
+    if let Some(f) = &query.status {
+        request = request.status(filter::status(f));
+    }
+    if let Some(f) = &query.login_count {
+        request = request.login_count(filter::count(f));
+    }
+    if let Some(f) = &query.created_at {
+        request = request.created_at(filter::time(f));
+    }
+    if let Some(f) = &query.updated_at {
+        request = request.updated_at(filter::time(f));
+    }
+    if let Some(f) = &query.last_login_at {
+        request = request.last_login_at(filter::time(f));
+    }
+    transport::call(passage, request.send()).await
+}
+
+/// Every user of a listing, one page in memory at a time. Made by [`ListUsers::stream`].
+///
+/// ```no_run
+/// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+/// use futures_util::StreamExt;
+///
+/// let mut users = passage.user().list().stream();
+/// let mut count = 0;
+/// while let Some(user) = users.next().await {
+///     let _user = user?;
+///     count += 1;
+/// }
+/// println!("{count} users");
+/// # Ok(()) }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct UserStream {
+    inner: BoxStream<'static, Result<UserSummary, ManagementError>>,
+}
+
+impl std::fmt::Debug for UserStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for UserStream {
+    type Item = Result<UserSummary, ManagementError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+enum State {
+    /// Fetch the page `query.page` (1 if unset).
+    Next {
+        passage: Passage,
+        query: Query,
+    },
+    /// Hand out the users of the current page, then fetch the next one if there is one.
+    Page {
+        users: vec::IntoIter<UserSummary>,
+        next: Option<(Passage, Query)>,
+    },
+    /// The checks failed before any request: yield that error, then end.
+    Failed(ManagementError),
+    Done,
+}
+
+async fn next_user(mut state: State) -> Option<(Result<UserSummary, ManagementError>, State)> {
+    loop {
+        state = match state {
+            State::Done => return None,
+            State::Failed(error) => return Some((Err(error), State::Done)),
+            State::Page { mut users, next } => match users.next() {
+                Some(user) => return Some((Ok(user), State::Page { users, next })),
+                None => match next {
+                    Some((passage, query)) => State::Next { passage, query },
+                    None => return None,
+                },
+            },
+            State::Next { passage, mut query } => {
+                let page = match fetch(&passage, &query).await {
+                    Ok(page) => page,
+                    Err(error) => return Some((Err(error), State::Done)),
+                };
+                // The first page's anchor holds for every later page.
+                if query.created_before.is_none() {
+                    query.created_before = Some(page.created_before);
+                }
+                let number = query.page.unwrap_or(1);
+                query.page = Some(number.saturating_add(1));
+                let next = has_next_page(&page).then_some((passage, query));
+                State::Page {
+                    users: page.users.into_iter(),
+                    next,
+                }
+            }
+        };
+    }
+}
+
+/// Whether another page may hold users: this one was full and says there is a next one.
+fn has_next_page(page: &ListUsersResponse) -> bool {
+    if page.users.is_empty() || page.links.next.href.is_empty() {
+        return false;
+    }
+    let len = i64::try_from(page.users.len()).unwrap_or(i64::MAX);
+    !(page.limit > 0 && len < page.limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::types::{Link, PaginationLinks};
+
+    fn page(users: usize, limit: i64, next: &str) -> ListUsersResponse {
+        let link = |href: &str| Link {
+            href: href.to_owned(),
+        };
+        let user = UserSummary {
+            created_at: Utc::now(),
+            email: String::new(),
+            email_verified: false,
+            external_id: String::new(),
+            id: "u".into(),
+            last_login_at: Utc::now(),
+            login_count: 0,
+            phone: String::new(),
+            phone_verified: false,
+            status: UserStatus::Active,
+            updated_at: Utc::now(),
+            user_metadata: None,
+        };
+        ListUsersResponse {
+            created_before: 0,
+            limit,
+            links: PaginationLinks {
+                first: link(""),
+                last: link(""),
+                next: link(next),
+                previous: link(""),
+                self_: link(""),
+            },
+            page: 1,
+            total_users: 0,
+            users: vec![user; users],
+        }
+    }
+
+    #[test]
+    fn a_full_page_with_a_next_link_continues() {
+        assert!(has_next_page(&page(10, 10, "/v1/apps/a/users?page=2")));
+    }
+
+    #[test]
+    fn a_short_page_is_the_last() {
+        assert!(!has_next_page(&page(3, 10, "/v1/apps/a/users?page=2")));
+    }
+
+    #[test]
+    fn an_empty_next_link_ends_the_listing() {
+        assert!(!has_next_page(&page(10, 10, "")));
+    }
+
+    #[test]
+    fn an_empty_page_ends_the_listing() {
+        assert!(!has_next_page(&page(0, 10, "/v1/apps/a/users?page=2")));
+    }
+
+    #[test]
+    fn limits_outside_the_api_range_are_rejected() {
+        for limit in [0, MAX_PAGE_SIZE + 1] {
+            let query = Query {
+                limit: Some(limit),
+                ..Query::default()
+            };
+            assert!(matches!(
+                query.check(),
+                Err(ManagementError::InvalidInput { field: "limit", .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn page_zero_is_rejected() {
+        let query = Query {
+            page: Some(0),
+            ..Query::default()
+        };
+        assert!(matches!(
+            query.check(),
+            Err(ManagementError::InvalidInput { field: "page", .. })
+        ));
+    }
+}

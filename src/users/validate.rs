@@ -1,0 +1,146 @@
+//! Checks made on arguments before a request is sent, each naming the field it rejects.
+
+use crate::error::ManagementError;
+use crate::phone::PhoneNumber;
+
+/// An id (user, device) that can be put in a URL path: not empty, no white space or control
+/// characters. Ids are opaque, so nothing more is assumed.
+pub(crate) fn id<'v>(field: &'static str, value: &'v str) -> Result<&'v str, ManagementError> {
+    if value.trim().is_empty() {
+        return Err(ManagementError::invalid(field, "must not be empty"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ManagementError::invalid(
+            field,
+            "must not contain white space or control characters",
+        ));
+    }
+    Ok(value)
+}
+
+/// An email address of a simple shape: one `@`, something on each side, no white space. Passage
+/// does the real checking; this only catches what cannot be an address.
+pub(crate) fn email(field: &'static str, value: &str) -> Result<(), ManagementError> {
+    if value.is_empty() {
+        return Err(ManagementError::invalid(field, "must not be empty"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ManagementError::invalid(
+            field,
+            "an email address contains no white space or control characters",
+        ));
+    }
+    let mut parts = value.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) if !local.is_empty() && !domain.is_empty() => Ok(()),
+        _ => Err(ManagementError::invalid(
+            field,
+            "an email address has exactly one '@' with text on both sides, e.g. ada@example.com",
+        )),
+    }
+}
+
+/// An E.164 phone number.
+pub(crate) fn phone(field: &'static str, value: &str) -> Result<PhoneNumber, ManagementError> {
+    PhoneNumber::parse(value).map_err(|e| ManagementError::invalid(field, e.to_string()))
+}
+
+/// A user's metadata: any value that serializes to a JSON object.
+pub(crate) fn metadata(
+    value: impl serde::Serialize,
+) -> Result<serde_json::Map<String, serde_json::Value>, ManagementError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ManagementError::invalid(
+            "user_metadata",
+            format!("must be a JSON object, not {}", json_kind(&other)),
+        )),
+        Err(e) => Err(ManagementError::invalid(
+            "user_metadata",
+            format!("cannot be serialized: {e}"),
+        )),
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: ManagementError) -> &'static str {
+        match e {
+            ManagementError::InvalidInput { field, .. } => field,
+            other => panic!("not an input error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn blank_ids_are_rejected() {
+        for bad in ["", "   ", "\t"] {
+            assert_eq!(field_of(id("user_id", bad).unwrap_err()), "user_id");
+        }
+    }
+
+    #[test]
+    fn ids_with_white_space_are_rejected() {
+        assert_eq!(
+            field_of(id("device_id", "abc def").unwrap_err()),
+            "device_id"
+        );
+        assert_eq!(field_of(id("user_id", "abc\n").unwrap_err()), "user_id");
+    }
+
+    #[test]
+    fn ordinary_ids_pass() {
+        assert_eq!(
+            id("user_id", "2ubD84sL3kKHNd0dmYKAWmDn").unwrap(),
+            "2ubD84sL3kKHNd0dmYKAWmDn"
+        );
+    }
+
+    #[test]
+    fn simple_email_shapes_pass() {
+        for good in ["ada@example.com", "a+tag@b", "ADA@EXAMPLE.COM"] {
+            assert!(email("email", good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn impossible_email_shapes_are_rejected() {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a@b@c",
+            "ada @example.com",
+            "ada@example.com\n",
+        ] {
+            assert_eq!(
+                field_of(email("email", bad).unwrap_err()),
+                "email",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn metadata_must_be_an_object() {
+        assert!(metadata(serde_json::json!({"plan": "pro"})).is_ok());
+        let e = metadata(serde_json::json!([1, 2])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid user_metadata: must be a JSON object, not an array"
+        );
+    }
+}
