@@ -40,11 +40,11 @@ mod secret;
 mod transport;
 mod users;
 
+pub use auth::Auth;
 pub use config::{
     ConfigError, PassageBuilder, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
-pub use auth::Auth;
 pub use passage::Passage;
 pub use retry::RetryPolicy;
 pub use transport::{CallContext, PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
