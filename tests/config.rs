@@ -1,0 +1,68 @@
+//! Building a `Passage`: defaults, validation, and what `Debug` shows.
+
+use passage_identity::{ConfigError, Passage};
+
+#[test]
+fn passage_is_cheap_to_share_across_tasks() {
+    fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+    assert_shareable::<Passage>();
+}
+
+#[test]
+fn new_uses_the_public_passage_urls() {
+    let passage = Passage::new("app_1", "key").unwrap();
+    assert_eq!(passage.api_base_url(), "https://api.passage.id/v1");
+    assert_eq!(
+        passage.jwks_url(),
+        "https://auth.passage.id/v1/apps/app_1/.well-known/jwks.json"
+    );
+    assert_eq!(passage.issuer(), "https://auth.passage.id/v1/apps/app_1");
+    assert!(passage.has_api_key());
+}
+
+#[test]
+fn jwks_url_and_issuer_can_be_overridden() {
+    let passage = Passage::builder("app_1")
+        .jwks_url("http://127.0.0.1:9/keys.json")
+        .issuer("https://login.example.com")
+        .build()
+        .unwrap();
+    assert_eq!(passage.jwks_url(), "http://127.0.0.1:9/keys.json");
+    assert_eq!(passage.issuer(), "https://login.example.com");
+    assert!(!passage.has_api_key());
+}
+
+#[test]
+fn an_empty_app_id_is_a_config_error() {
+    assert!(matches!(
+        Passage::new("", "key"),
+        Err(ConfigError::EmptyAppId)
+    ));
+}
+
+#[test]
+fn a_malformed_url_is_a_config_error_naming_the_setting() {
+    let err = Passage::builder("app_1")
+        .auth_base_url("localhost:8080")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::InvalidUrl {
+                setting: "auth_base_url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("auth_base_url"));
+}
+
+#[test]
+fn debug_output_never_shows_the_api_key() {
+    let passage = Passage::new("app_1", "sk_live_do_not_print").unwrap();
+    let shown = format!("{passage:?} {:?}", passage.raw());
+    assert!(!shown.contains("sk_live_do_not_print"), "{shown}");
+    assert!(shown.contains("app_1"));
+}
