@@ -178,6 +178,18 @@ impl From<&str> for Filter<String> {
     }
 }
 
+impl From<Filter<&str>> for Filter<String> {
+    fn from(filter: Filter<&str>) -> Self {
+        Self::new(filter.op, filter.value.to_owned())
+    }
+}
+
+impl From<Filter<i32>> for Filter<i64> {
+    fn from(filter: Filter<i32>) -> Self {
+        Self::new(filter.op, filter.value.into())
+    }
+}
+
 impl From<i32> for Filter<i64> {
     fn from(value: i32) -> Self {
         Self::is(value.into())
@@ -278,6 +290,14 @@ pub(crate) fn order_by(keys: &[(SortField, SortOrder)]) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn borrowed_and_small_values_convert() {
+        let id: Filter<String> = Filter::is_not("u0").into();
+        assert_eq!(text(&id), "ne:u0");
+        let count: Filter<i64> = Filter::gt(2i32).into();
+        assert_eq!(self::count(&count), "gt:2");
+    }
 
     #[test]
     fn equality_has_no_prefix() {
