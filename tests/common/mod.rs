@@ -3,3 +3,4 @@
 
 pub mod fixtures;
 pub mod recorder;
+pub mod users;

@@ -1,0 +1,99 @@
+//! What calls write to `tracing`: a span per call with its operation, status, attempts and
+//! duration, and never the API key, at any level, from any crate.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use http::{Method, StatusCode};
+use passage_identity::emulator::Fault;
+use passage_identity::{CreateMagicLink, CreateUser};
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::common::users::{app_path, emulator, with_quick_retries};
+
+/// Everything written by the subscriber, shared with the test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Runs on one thread (the default test runtime), so the thread's default subscriber sees the
+/// client, the HTTP stack and the emulator alike.
+#[tokio::test]
+async fn calls_are_traced_with_their_outcome_and_never_with_the_api_key() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let emulator = emulator().await;
+    let api_key = emulator.api_key().to_owned();
+    let passage = with_quick_retries(&emulator, 3);
+    emulator.inject_fault(
+        Fault::on(Method::GET, &app_path(&emulator, "")).status(StatusCode::SERVICE_UNAVAILABLE),
+    );
+    passage.app().get().await.unwrap();
+    let user = passage
+        .user()
+        .create(CreateUser::email("ada@example.com"))
+        .await
+        .unwrap();
+    passage.user().get("nobody").await.unwrap_err();
+    passage.user().list().limit(5).send().await.unwrap();
+    passage
+        .auth()
+        .create_magic_link(CreateMagicLink::user_id(
+            &user.id,
+            passage_identity::raw::types::MagicLinkChannel::Email,
+        ))
+        .await
+        .unwrap();
+    drop(emulator);
+
+    let text = captured.text();
+    assert!(!text.contains(&api_key), "the API key was logged:\n{text}");
+    // The spans are there, with what happened.
+    for expected in [
+        "passage.call",
+        "operation=\"get_app\"",
+        "operation=\"create_user\"",
+        "operation=\"get_user\"",
+        "operation=\"list_paginated_users\"",
+        "operation=\"create_magic_link\"",
+        "attempt=2",
+        "status=404",
+        "status=201",
+        "duration_ms=",
+        "request_id=",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+}

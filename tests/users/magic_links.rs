@@ -1,0 +1,130 @@
+//! `passage.auth().create_magic_link(..)`: by email, by phone, by user id and channel, with
+//! every option.
+
+use http::Method;
+use passage_identity::enums::MagicLinkType;
+use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
+use passage_identity::CreateMagicLink;
+use serde_json::json;
+
+use crate::common::users::{app_path, emulator, requests_to};
+
+#[tokio::test]
+async fn link_by_email_is_for_the_user_with_that_email() {
+    let emulator = emulator().await;
+    let user = emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let link = emulator
+        .passage()
+        .auth()
+        .create_magic_link(CreateMagicLink::email("ada@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(link.user_id(), user.id);
+    assert_eq!(link.identifier(), "ada@example.com");
+    assert_eq!(link.link_type(), &MagicLinkType::Login);
+    assert_eq!(link.app_id(), emulator.app_id());
+    assert!(link.url().contains(link.secret()));
+    assert_eq!(emulator.magic_links().len(), 1);
+}
+
+#[tokio::test]
+async fn link_by_phone_is_for_the_user_with_that_phone() {
+    let emulator = emulator().await;
+    let user = emulator
+        .create_user_directly(None, Some("+15551234567"))
+        .unwrap();
+    let link = emulator
+        .passage()
+        .auth()
+        .create_magic_link(CreateMagicLink::phone("+15551234567"))
+        .await
+        .unwrap();
+    assert_eq!(link.user_id(), user.id);
+    assert_eq!(link.identifier(), "+15551234567");
+}
+
+#[tokio::test]
+async fn link_by_user_id_goes_over_the_chosen_channel() {
+    let emulator = emulator().await;
+    let user = emulator
+        .create_user_directly(Some("ada@example.com"), Some("+15551234567"))
+        .unwrap();
+    let link = emulator
+        .passage()
+        .auth()
+        .create_magic_link(CreateMagicLink::user_id(&user.id, MagicLinkChannel::Phone))
+        .await
+        .unwrap();
+    assert_eq!(link.user_id(), user.id);
+    assert_eq!(link.identifier(), "+15551234567");
+}
+
+#[tokio::test]
+async fn every_option_is_sent_as_the_api_names_it() {
+    let emulator = emulator().await;
+    emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let link = emulator
+        .passage()
+        .auth()
+        .create_magic_link(
+            CreateMagicLink::email("ada@example.com")
+                .verify_identifier()
+                .send(true)
+                .language(MagicLinkLanguage::De)
+                .magic_link_path("/verify")
+                .redirect_url("/dashboard")
+                .ttl_minutes(15),
+        )
+        .await
+        .unwrap();
+    let sent = requests_to(&emulator, Method::POST, &app_path(&emulator, "/magic-links"));
+    assert_eq!(
+        sent[0].body,
+        Some(json!({
+            "email": "ada@example.com",
+            "type": "verify_identifier",
+            "send": true,
+            "language": "de",
+            "magic_link_path": "/verify",
+            "redirect_url": "/dashboard",
+            "ttl": 15,
+        }))
+    );
+    assert_eq!(link.ttl_minutes(), 15);
+    assert_eq!(link.redirect_url(), "/dashboard");
+    assert_eq!(link.link_type(), &MagicLinkType::VerifyIdentifier);
+}
+
+#[tokio::test]
+async fn a_verify_link_for_an_unknown_email_is_user_not_found() {
+    let emulator = emulator().await;
+    let error = emulator
+        .passage()
+        .auth()
+        .create_magic_link(CreateMagicLink::email("nobody@example.com").verify_identifier())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("user_not_found"));
+}
+
+#[tokio::test]
+async fn debug_output_of_a_link_hides_its_url_and_secret() {
+    let emulator = emulator().await;
+    emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let link = emulator
+        .passage()
+        .auth()
+        .create_magic_link(CreateMagicLink::email("ada@example.com"))
+        .await
+        .unwrap();
+    let shown = format!("{link:?}");
+    assert!(!shown.contains(link.secret()), "{shown}");
+    assert!(!shown.contains(link.url()), "{shown}");
+    assert!(shown.contains(link.id()), "{shown}");
+}

@@ -1,0 +1,308 @@
+//! Arguments checked before anything is sent: each rejection names its field, and the emulator
+//! sees no request.
+
+use futures_util::StreamExt;
+use passage_identity::emulator::Emulator;
+use passage_identity::raw::types::MagicLinkChannel;
+use passage_identity::{CreateMagicLink, CreateUser, ManagementError, Passage, UpdateUser};
+
+use crate::common::users::{emulator, invalid_field};
+
+/// Asserts `result` is an input error naming `field`, and that nothing reached the emulator.
+fn rejected_locally<T: std::fmt::Debug>(
+    emulator: &Emulator,
+    result: Result<T, ManagementError>,
+    field: &str,
+) {
+    let error = result.expect_err("expected a local rejection");
+    let message = error.to_string();
+    assert_eq!(invalid_field(error), field, "{message}");
+    assert!(
+        message.contains(field),
+        "the message names the field: {message}"
+    );
+    assert!(
+        emulator.requests().is_empty(),
+        "a request was sent: {:?}",
+        emulator.requests()
+    );
+}
+
+#[tokio::test]
+async fn blank_user_ids_are_rejected_by_every_method() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    for id in ["", "  "] {
+        rejected_locally(&emulator, users.get(id).await, "user_id");
+        rejected_locally(
+            &emulator,
+            users.update(id, UpdateUser::new().email("a@b.c")).await,
+            "user_id",
+        );
+        rejected_locally(&emulator, users.activate(id).await, "user_id");
+        rejected_locally(&emulator, users.deactivate(id).await, "user_id");
+        rejected_locally(&emulator, users.delete(id).await, "user_id");
+        rejected_locally(&emulator, users.list_devices(id).await, "user_id");
+        rejected_locally(&emulator, users.revoke_device(id, "dev").await, "user_id");
+        rejected_locally(&emulator, users.revoke_refresh_tokens(id).await, "user_id");
+    }
+}
+
+#[tokio::test]
+async fn user_ids_with_white_space_are_rejected() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator.passage().user().get("abc def").await,
+        "user_id",
+    );
+}
+
+#[tokio::test]
+async fn a_blank_device_id_is_rejected() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator.passage().user().revoke_device("user", "").await,
+        "device_id",
+    );
+}
+
+#[tokio::test]
+async fn create_rejects_an_email_without_an_at_sign() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator
+            .passage()
+            .user()
+            .create(CreateUser::email("ada.example.com"))
+            .await,
+        "email",
+    );
+}
+
+#[tokio::test]
+async fn create_rejects_a_phone_number_that_is_not_e164_and_says_why() {
+    let emulator = emulator().await;
+    let result = emulator
+        .passage()
+        .user()
+        .create(CreateUser::phone("+1 555 123 4567"))
+        .await;
+    let message = result.as_ref().unwrap_err().to_string();
+    assert!(message.contains("only digits"), "{message}");
+    rejected_locally(&emulator, result, "phone");
+}
+
+#[tokio::test]
+async fn create_rejects_a_phone_number_with_a_leading_zero() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator
+            .passage()
+            .user()
+            .create(CreateUser::email("ada@example.com").with_phone("+0155512345"))
+            .await,
+        "phone",
+    );
+}
+
+#[tokio::test]
+async fn create_rejects_metadata_that_is_not_an_object() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator
+            .passage()
+            .user()
+            .create(CreateUser::email("ada@example.com").metadata(vec![1, 2, 3]))
+            .await,
+        "user_metadata",
+    );
+}
+
+#[tokio::test]
+async fn update_with_nothing_to_change_is_rejected() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator.passage().user().update("user", UpdateUser::new()).await,
+        "update",
+    );
+}
+
+#[tokio::test]
+async fn update_rejects_a_bad_phone_and_a_bad_email() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    rejected_locally(
+        &emulator,
+        users.update("user", UpdateUser::new().phone("5551234")).await,
+        "phone",
+    );
+    rejected_locally(
+        &emulator,
+        users.update("user", UpdateUser::new().email("@example.com")).await,
+        "email",
+    );
+}
+
+#[tokio::test]
+async fn get_by_identifier_rejects_what_is_neither_email_nor_phone() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    rejected_locally(&emulator, users.get_by_identifier("").await, "identifier");
+    rejected_locally(
+        &emulator,
+        users.get_by_identifier("ada").await,
+        "identifier",
+    );
+    rejected_locally(
+        &emulator,
+        users.get_by_identifier("ada@").await,
+        "identifier",
+    );
+}
+
+#[tokio::test]
+async fn list_rejects_page_sizes_outside_1_to_500() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    rejected_locally(&emulator, users.list().limit(0).send().await, "limit");
+    rejected_locally(&emulator, users.list().limit(501).send().await, "limit");
+}
+
+#[tokio::test]
+async fn list_rejects_page_zero() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator.passage().user().list().page(0).send().await,
+        "page",
+    );
+}
+
+#[tokio::test]
+async fn a_stream_with_a_bad_page_size_yields_the_error_once_then_ends() {
+    let emulator = emulator().await;
+    let mut stream = emulator.passage().user().list().limit(0).stream();
+    let first = stream.next().await.expect("one item");
+    rejected_locally(&emulator, first, "limit");
+    assert!(stream.next().await.is_none());
+}
+
+#[tokio::test]
+async fn magic_links_reject_bad_identifiers() {
+    let emulator = emulator().await;
+    let auth = emulator.passage().auth();
+    rejected_locally(
+        &emulator,
+        auth.create_magic_link(CreateMagicLink::email("nope")).await,
+        "email",
+    );
+    rejected_locally(
+        &emulator,
+        auth.create_magic_link(CreateMagicLink::phone("555")).await,
+        "phone",
+    );
+    rejected_locally(
+        &emulator,
+        auth.create_magic_link(CreateMagicLink::user_id("", MagicLinkChannel::Email))
+            .await,
+        "user_id",
+    );
+}
+
+#[tokio::test]
+async fn magic_links_live_at_least_one_minute() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator
+            .passage()
+            .auth()
+            .create_magic_link(CreateMagicLink::email("ada@example.com").ttl_minutes(0))
+            .await,
+        "ttl",
+    );
+}
+
+#[tokio::test]
+async fn magic_link_paths_must_be_relative() {
+    let emulator = emulator().await;
+    let auth = emulator.passage().auth();
+    for path in ["https://evil.example/login", "//evil.example/login", ""] {
+        rejected_locally(
+            &emulator,
+            auth.create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
+                .await,
+            "magic_link_path",
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_redirect_url_is_rejected() {
+    let emulator = emulator().await;
+    rejected_locally(
+        &emulator,
+        emulator
+            .passage()
+            .auth()
+            .create_magic_link(CreateMagicLink::email("ada@example.com").redirect_url(""))
+            .await,
+        "redirect_url",
+    );
+}
+
+#[tokio::test]
+async fn without_an_api_key_every_call_fails_before_sending() {
+    let emulator = emulator().await;
+    let passage = Passage::builder(emulator.app_id())
+        .api_base_url(emulator.api_base_url())
+        .build()
+        .unwrap();
+    let users = passage.user();
+    let missing = |result: Result<(), ManagementError>| {
+        assert!(
+            matches!(result, Err(ManagementError::MissingApiKey)),
+            "{result:?}"
+        );
+    };
+    missing(users.get("user").await.map(drop));
+    missing(users.get_by_identifier("ada@example.com").await.map(drop));
+    missing(users.create(CreateUser::email("ada@example.com")).await.map(drop));
+    missing(
+        users
+            .update("user", UpdateUser::new().email("ada@example.com"))
+            .await
+            .map(drop),
+    );
+    missing(users.activate("user").await.map(drop));
+    missing(users.deactivate("user").await.map(drop));
+    missing(users.delete("user").await);
+    missing(users.list_devices("user").await.map(drop));
+    missing(users.revoke_device("user", "dev").await);
+    missing(users.revoke_refresh_tokens("user").await);
+    missing(users.list().send().await.map(drop));
+    missing(
+        users
+            .list()
+            .stream()
+            .next()
+            .await
+            .expect("the error is yielded")
+            .map(drop),
+    );
+    missing(passage.app().get().await.map(drop));
+    missing(
+        passage
+            .auth()
+            .create_magic_link(CreateMagicLink::email("ada@example.com"))
+            .await
+            .map(drop),
+    );
+    assert!(emulator.requests().is_empty());
+}
