@@ -84,7 +84,11 @@ async fn a_taken_email_is_invalid_request() {
 async fn an_error_carries_the_request_id_that_was_sent() {
     let emulator = emulator().await;
     let error = emulator.passage().user().get("nobody").await.unwrap_err();
-    let sent = requests_to(&emulator, Method::GET, &app_path(&emulator, "/users/nobody"));
+    let sent = requests_to(
+        &emulator,
+        Method::GET,
+        &app_path(&emulator, "/users/nobody"),
+    );
     let header = sent[0].headers[REQUEST_ID_HEADER].to_str().unwrap();
     assert_eq!(error.request_id(), Some(header));
     assert!(error.to_string().contains(header), "{error}");
@@ -192,8 +196,7 @@ async fn a_slow_answer_is_a_timeout() {
 #[tokio::test]
 async fn a_dropped_connection_is_a_connection_error() {
     let emulator = emulator().await;
-    emulator
-        .inject_fault(Fault::on(Method::GET, &app_path(&emulator, "")).drop_connection());
+    emulator.inject_fault(Fault::on(Method::GET, &app_path(&emulator, "")).drop_connection());
     let error = without_retries(&emulator).app().get().await.unwrap_err();
     assert!(
         matches!(error, ManagementError::Connection { .. }),

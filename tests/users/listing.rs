@@ -90,13 +90,25 @@ async fn filters_and_order_are_sent_with_their_operators() {
         .unwrap();
     let sent = &list_requests(&emulator)[0];
     let param = |name| query_param(sent, name);
-    assert_eq!(param("identifier").as_deref(), Some("not_like:%@spam.example"));
+    assert_eq!(
+        param("identifier").as_deref(),
+        Some("not_like:%@spam.example")
+    );
     assert_eq!(param("id").as_deref(), Some("ne:u0"));
     assert_eq!(param("status").as_deref(), Some("ne:pending"));
     assert_eq!(param("login_count").as_deref(), Some("gt:2"));
-    assert_eq!(param("created_at").as_deref(), Some("gt:2024-01-02T03:04:05Z"));
-    assert_eq!(param("updated_at").as_deref(), Some("lt:2024-01-02T03:04:05Z"));
-    assert_eq!(param("last_login_at").as_deref(), Some("2024-01-02T03:04:05Z"));
+    assert_eq!(
+        param("created_at").as_deref(),
+        Some("gt:2024-01-02T03:04:05Z")
+    );
+    assert_eq!(
+        param("updated_at").as_deref(),
+        Some("lt:2024-01-02T03:04:05Z")
+    );
+    assert_eq!(
+        param("last_login_at").as_deref(),
+        Some("2024-01-02T03:04:05Z")
+    );
     assert_eq!(
         param("order_by").as_deref(),
         Some("email:ASC,created_at:DESC")
@@ -258,7 +270,9 @@ async fn the_stream_lists_every_existing_user_once_while_users_are_being_created
     let emulator = emulator().await;
     let existing: HashSet<String> = seed(&emulator, EXISTING).into_iter().collect();
 
-    // The inserter creates users until told to stop, publishing how many it made.
+    // Once the first page is in (its anchor fixed), the inserter creates users until told to
+    // stop, publishing how many it made.
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
     let (made_tx, mut made_rx) = tokio::sync::watch::channel(0usize);
     let stop = Arc::new(AtomicBool::new(false));
     let inserter = {
@@ -266,6 +280,9 @@ async fn the_stream_lists_every_existing_user_once_while_users_are_being_created
         let stop = stop.clone();
         tokio::spawn(async move {
             let mut made = Vec::new();
+            if go_rx.await.is_err() {
+                return Ok(made);
+            }
             while !stop.load(Ordering::Relaxed) && made.len() < 1_000 {
                 let email = format!("new{}@example.com", made.len());
                 let user = passage.user().create(CreateUser::email(email)).await?;
@@ -280,10 +297,14 @@ async fn the_stream_lists_every_existing_user_once_while_users_are_being_created
     let mut duplicates = Vec::new();
     let mut stream = emulator.passage().user().list().limit(PAGE).stream();
     let mut index = 0usize;
+    let mut go = Some(go_tx);
     while let Some(user) = stream.next().await {
         let user = user.unwrap();
         if !seen.insert(user.id.clone()) {
             duplicates.push(user.id);
+        }
+        if let Some(go) = go.take() {
+            go.send(()).unwrap();
         }
         index += 1;
         if index % PAGE as usize == PAGE as usize / 2 {
@@ -300,9 +321,20 @@ async fn the_stream_lists_every_existing_user_once_while_users_are_being_created
 
     assert!(duplicates.is_empty(), "listed twice: {duplicates:?}");
     let missing: Vec<_> = existing.difference(&seen).collect();
-    assert!(missing.is_empty(), "{} existing users missing", missing.len());
-    assert!(created_during.len() >= 20, "only {} created", created_during.len());
-    let listed_new: Vec<_> = created_during.iter().filter(|id| seen.contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} existing users missing",
+        missing.len()
+    );
+    assert!(
+        created_during.len() >= 20,
+        "only {} created",
+        created_during.len()
+    );
+    let listed_new: Vec<_> = created_during
+        .iter()
+        .filter(|id| seen.contains(*id))
+        .collect();
     assert!(
         listed_new.is_empty(),
         "users created after the anchor were listed: {listed_new:?}"

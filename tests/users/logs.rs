@@ -41,19 +41,9 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
-/// Runs on one thread (the default test runtime), so the thread's default subscriber sees the
-/// client, the HTTP stack and the emulator alike.
-#[tokio::test]
-async fn calls_are_traced_with_their_outcome_and_never_with_the_api_key() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+/// Calls of every kind: a success after a retry, creations, a 404, a listing, a magic link.
+/// Returns the emulator's API key.
+async fn make_calls() -> String {
     let emulator = emulator().await;
     let api_key = emulator.api_key().to_owned();
     let passage = with_quick_retries(&emulator, 3);
@@ -76,7 +66,28 @@ async fn calls_are_traced_with_their_outcome_and_never_with_the_api_key() {
         ))
         .await
         .unwrap();
-    drop(emulator);
+    api_key
+}
+
+/// Runs on one thread (the default test runtime), so the thread's default subscriber sees the
+/// client, the HTTP stack and the emulator alike.
+#[tokio::test]
+async fn calls_are_traced_with_their_outcome_and_never_with_the_api_key() {
+    // tracing caches per call site whether anyone listens. While a single dispatcher is
+    // registered, the first thread to reach a call site decides for every thread: another
+    // test's thread, which has no subscriber, would switch our spans off for good. With a
+    // second (silent) dispatcher registered, each thread's own default decides on every call.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let api_key = make_calls().await;
 
     let text = captured.text();
     assert!(!text.contains(&api_key), "the API key was logged:\n{text}");

@@ -81,7 +81,11 @@ async fn every_option_is_sent_as_the_api_names_it() {
         )
         .await
         .unwrap();
-    let sent = requests_to(&emulator, Method::POST, &app_path(&emulator, "/magic-links"));
+    let sent = requests_to(
+        &emulator,
+        Method::POST,
+        &app_path(&emulator, "/magic-links"),
+    );
     assert_eq!(
         sent[0].body,
         Some(json!({

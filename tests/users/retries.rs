@@ -47,7 +47,10 @@ async fn a_429_with_retry_after_waits_at_least_that_long() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(statuses(&requests_to(&emulator, Method::GET, &path)), [429, 200]);
+    assert_eq!(
+        statuses(&requests_to(&emulator, Method::GET, &path)),
+        [429, 200]
+    );
 }
 
 #[tokio::test]
@@ -78,7 +81,10 @@ async fn create_user_after_a_503_is_not_retried() {
         .unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(error.is_retryable(), "the caller may decide to try again");
-    assert_eq!(statuses(&requests_to(&emulator, Method::POST, &path)), [503]);
+    assert_eq!(
+        statuses(&requests_to(&emulator, Method::POST, &path)),
+        [503]
+    );
     assert_eq!(emulator.user_count(), 0);
 }
 
@@ -165,7 +171,10 @@ async fn idempotent_writes_are_retried() {
         .deactivate(&user.id)
         .await
         .unwrap();
-    assert_eq!(statuses(&requests_to(&emulator, Method::PATCH, &path)), [502, 200]);
+    assert_eq!(
+        statuses(&requests_to(&emulator, Method::PATCH, &path)),
+        [502, 200]
+    );
 }
 
 #[tokio::test]
@@ -177,9 +186,16 @@ async fn retries_stop_after_the_configured_number() {
             .status(StatusCode::GATEWAY_TIMEOUT)
             .times(10),
     );
-    let error = with_quick_retries(&emulator, 2).app().get().await.unwrap_err();
+    let error = with_quick_retries(&emulator, 2)
+        .app()
+        .get()
+        .await
+        .unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::GATEWAY_TIMEOUT));
-    assert_eq!(statuses(&requests_to(&emulator, Method::GET, &path)), [504, 504, 504]);
+    assert_eq!(
+        statuses(&requests_to(&emulator, Method::GET, &path)),
+        [504, 504, 504]
+    );
 }
 
 #[tokio::test]

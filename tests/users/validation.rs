@@ -128,7 +128,11 @@ async fn update_with_nothing_to_change_is_rejected() {
     let emulator = emulator().await;
     rejected_locally(
         &emulator,
-        emulator.passage().user().update("user", UpdateUser::new()).await,
+        emulator
+            .passage()
+            .user()
+            .update("user", UpdateUser::new())
+            .await,
         "update",
     );
 }
@@ -139,12 +143,16 @@ async fn update_rejects_a_bad_phone_and_a_bad_email() {
     let users = emulator.passage().user();
     rejected_locally(
         &emulator,
-        users.update("user", UpdateUser::new().phone("5551234")).await,
+        users
+            .update("user", UpdateUser::new().phone("5551234"))
+            .await,
         "phone",
     );
     rejected_locally(
         &emulator,
-        users.update("user", UpdateUser::new().email("@example.com")).await,
+        users
+            .update("user", UpdateUser::new().email("@example.com"))
+            .await,
         "email",
     );
 }
@@ -273,7 +281,12 @@ async fn without_an_api_key_every_call_fails_before_sending() {
     };
     missing(users.get("user").await.map(drop));
     missing(users.get_by_identifier("ada@example.com").await.map(drop));
-    missing(users.create(CreateUser::email("ada@example.com")).await.map(drop));
+    missing(
+        users
+            .create(CreateUser::email("ada@example.com"))
+            .await
+            .map(drop),
+    );
     missing(
         users
             .update("user", UpdateUser::new().email("ada@example.com"))
