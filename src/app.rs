@@ -7,11 +7,17 @@ use crate::Passage;
 
 /// The app's settings, from [`Passage::app`].
 ///
-/// ```no_run
-/// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+/// ```
+/// # #[cfg(feature = "emulator")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = passage_identity::emulator::Emulator::start().await?;
+/// # let passage = emulator.passage();
 /// let app = passage.app().get().await?;
 /// println!("{} at {}", app.name, app.auth_origin);
 /// # Ok(()) }
+/// # #[cfg(not(feature = "emulator"))]
+/// # fn main() {}
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct App<'a> {
@@ -21,11 +27,17 @@ pub struct App<'a> {
 impl Passage {
     /// The app's settings (name, origins, auth methods, ...). Needs the API key.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
     /// let app = passage.app().get().await?;
     /// assert_eq!(app.id, passage.app_id());
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub fn app(&self) -> App<'_> {
         App { passage: self }
@@ -39,13 +51,20 @@ impl App<'_> {
     /// callers; should it ever, it is dropped here so that it cannot reach a log through
     /// `Debug`). Use [`Passage::raw`] if you really need it.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
     /// let app = passage.app().get().await?;
     /// if app.auth_methods.passkeys.enabled {
     ///     println!("{} accepts passkeys", app.name);
     /// }
+    /// assert_eq!(app.secret, None);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn get(&self) -> Result<AppInfo, ManagementError> {
         let request = self

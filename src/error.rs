@@ -24,18 +24,24 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// [`is_retryable`](Self::is_retryable), [`request_id`](Self::request_id),
 /// [`retry_after`](Self::retry_after). Neither the API key nor any token ever appears in it.
 ///
-/// ```no_run
-/// # async fn demo(passage: passage_identity::Passage) {
+/// ```
+/// # #[cfg(feature = "emulator")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = passage_identity::emulator::Emulator::start().await?;
+/// # let passage = emulator.passage();
 /// use passage_identity::ManagementError;
 ///
 /// match passage.user().get("2ubD84sL3kKHNd0dmYKAWmDn").await {
 ///     Ok(user) => println!("{}", user.email),
-///     Err(e) if e.is_not_found() => println!("no such user"),
+///     Err(e) if e.is_not_found() => println!("no such user ({})", e.request_id().unwrap_or("-")),
 ///     Err(ManagementError::Api { status, code, .. }) => println!("Passage said {status}: {code}"),
 ///     Err(e) if e.is_retryable() => println!("try again later: {e}"),
 ///     Err(e) => println!("{e}"),
 /// }
-/// # }
+/// # Ok(()) }
+/// # #[cfg(not(feature = "emulator"))]
+/// # fn main() {}
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -204,14 +210,21 @@ impl ManagementError {
 
     /// Whether the user, device or app does not exist (HTTP 404).
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
     /// let user = match passage.user().get_by_identifier("ada@example.com").await {
     ///     Ok(user) => Some(user),
     ///     Err(e) if e.is_not_found() => None,
-    ///     Err(e) => return Err(e),
+    ///     Err(e) => return Err(e.into()),
     /// };
-    /// # let _ = user; Ok(()) }
+    /// assert!(user.is_none());
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)

@@ -247,15 +247,23 @@ fn check_relative_path(path: &str) -> Result<(), ManagementError> {
 /// generated [`raw::types::MagicLink`](crate::raw::types::MagicLink), which this wraps, would
 /// not), so logging this value is safe.
 ///
-/// ```no_run
-/// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+/// ```
+/// # #[cfg(feature = "emulator")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = passage_identity::emulator::Emulator::start().await?;
+/// # let passage = emulator.passage();
+/// # emulator.create_user_directly(Some("ada@example.com"), None)?;
 /// use passage_identity::CreateMagicLink;
 ///
 /// let link = passage.auth().create_magic_link(CreateMagicLink::email("ada@example.com")).await?;
 /// tracing::info!(?link, "magic link created"); // no secret in the log
+/// assert!(!format!("{link:?}").contains(link.secret()));
 /// send_my_own_email("ada@example.com", link.url());
-/// # Ok(()) }
 /// # fn send_my_own_email(_: &str, _: &str) {}
+/// # Ok(()) }
+/// # #[cfg(not(feature = "emulator"))]
+/// # fn main() {}
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct MagicLink(types::MagicLink);
@@ -396,8 +404,13 @@ impl Auth<'_> {
     /// [`MagicLink::url`] yourself. Needs the API key; never retried (a second attempt could
     /// send a second message).
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let ada = emulator.create_user_directly(Some("ada@example.com"), None)?;
     /// use passage_identity::CreateMagicLink;
     ///
     /// let link = passage
@@ -409,8 +422,11 @@ impl Auth<'_> {
     ///             .ttl_minutes(15),
     ///     )
     ///     .await?;
-    /// println!("link {} for user {}", link.id(), link.user_id());
+    /// assert_eq!(link.user_id(), ada.id);
+    /// assert_eq!(link.ttl_minutes(), 15);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn create_magic_link(
         &self,

@@ -23,8 +23,14 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 /// one page or [`stream`](Self::stream) for all of them. Start with
 /// [`Users::list`](crate::Users::list).
 ///
-/// ```no_run
-/// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+/// ```
+/// # #[cfg(feature = "emulator")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = passage_identity::emulator::Emulator::start().await?;
+/// # let passage = emulator.passage();
+/// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+/// # emulator.record_login(&id)?;
 /// use futures_util::TryStreamExt;
 /// use passage_identity::{enums::UserStatus, Filter, SortField, SortOrder};
 ///
@@ -40,6 +46,8 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 ///     println!("{} {}", user.id, user.email);
 /// }
 /// # Ok(()) }
+/// # #[cfg(not(feature = "emulator"))]
+/// # fn main() {}
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a ListUsers does nothing until .send() or .stream() is called"]
@@ -235,14 +243,32 @@ impl<'a> ListUsers<'a> {
     /// echoes `created_before`: pass it back with [`created_before`](Self::created_before)
     /// when fetching later pages by hand.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # for i in 0..25 {
+    /// #     emulator.create_user_directly(Some(&format!("user{i}@example.com")), None)?;
+    /// # }
     /// let page = passage.user().list().limit(20).send().await?;
-    /// println!("{} users in all", page.total_users);
-    /// for user in &page.users {
-    ///     println!("{}", user.email);
-    /// }
+    /// assert_eq!(page.total_users, 25);
+    /// assert_eq!(page.users.len(), 20);
+    ///
+    /// // The next page, anchored like the first:
+    /// let rest = passage
+    ///     .user()
+    ///     .list()
+    ///     .limit(20)
+    ///     .page(2)
+    ///     .created_before(page.created_before)
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(rest.users.len(), 5);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn send(self) -> Result<ListUsersResponse, ManagementError> {
         self.query.check()?;
@@ -258,19 +284,29 @@ impl<'a> ListUsers<'a> {
     /// appear in it. An error ends the stream after it is yielded; failed page fetches are
     /// retried like any read first ([`RetryPolicy`](crate::RetryPolicy)).
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # for i in 0..25 {
+    /// #     emulator.create_user_directly(Some(&format!("user{i}@example.com")), None)?;
+    /// # }
     /// use futures_util::TryStreamExt;
     ///
     /// let emails: Vec<String> = passage
     ///     .user()
     ///     .list()
-    ///     .limit(500)
+    ///     .limit(10) // three pages
     ///     .stream()
     ///     .map_ok(|user| user.email)
     ///     .try_collect()
     ///     .await?;
-    /// # let _ = emails; Ok(()) }
+    /// assert_eq!(emails.len(), 25);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub fn stream(self) -> UserStream {
         // An owned clone (an `Arc` inside) so the stream can outlive the borrow and be moved
@@ -362,8 +398,15 @@ async fn fetch(passage: &Passage, query: &Query) -> Result<ListUsersResponse, Ma
 
 /// Every user of a listing, one page in memory at a time. Made by [`ListUsers::stream`].
 ///
-/// ```no_run
-/// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+/// ```
+/// # #[cfg(feature = "emulator")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = passage_identity::emulator::Emulator::start().await?;
+/// # let passage = emulator.passage();
+/// # for i in 0..25 {
+/// #     emulator.create_user_directly(Some(&format!("user{i}@example.com")), None)?;
+/// # }
 /// use futures_util::StreamExt;
 ///
 /// let mut users = passage.user().list().stream();
@@ -372,8 +415,10 @@ async fn fetch(passage: &Passage, query: &Query) -> Result<ListUsersResponse, Ma
 ///     let _user = user?;
 ///     count += 1;
 /// }
-/// println!("{count} users");
+/// assert_eq!(count, 25);
 /// # Ok(()) }
+/// # #[cfg(not(feature = "emulator"))]
+/// # fn main() {}
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct UserStream {

@@ -27,17 +27,23 @@ use crate::Passage;
 /// [`raw::types`](crate::raw::types). A user without an email or a phone number carries an empty
 /// string there.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use passage_identity::{CreateUser, Passage, UpdateUser};
+/// ```
+/// # #[cfg(feature = "emulator")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = passage_identity::emulator::Emulator::start().await?;
+/// # let passage = emulator.passage();
+/// use passage_identity::{CreateUser, UpdateUser};
 ///
-/// let passage = Passage::new("my-app-id", "my-api-key")?;
 /// let users = passage.user();
 /// let ada = users.create(CreateUser::email("ada@example.com")).await?;
 /// users.update(&ada.id, UpdateUser::new().phone("+15551234567")).await?;
 /// users.deactivate(&ada.id).await?;
 /// users.delete(&ada.id).await?;
+/// assert!(users.get(&ada.id).await.unwrap_err().is_not_found());
 /// # Ok(()) }
+/// # #[cfg(not(feature = "emulator"))]
+/// # fn main() {}
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Users<'a> {
@@ -48,11 +54,18 @@ impl Passage {
     /// The app's users: get, create, update, list, activate, deactivate, delete, devices and
     /// sign-out everywhere. These calls need the API key.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// let user = passage.user().get("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// let user = passage.user().get(&id).await?;
     /// println!("{} signed in {} times", user.email, user.login_count);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub fn user(&self) -> Users<'_> {
         Users { passage: self }
@@ -62,11 +75,19 @@ impl Passage {
 impl<'a> Users<'a> {
     /// Gets a user by id.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// let user = passage.user().get("2ubD84sL3kKHNd0dmYKAWmDn").await?;
-    /// assert_eq!(user.id, "2ubD84sL3kKHNd0dmYKAWmDn");
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// let user = passage.user().get(&id).await?;
+    /// assert_eq!(user.id, id);
+    /// assert_eq!(user.email, "ada@example.com");
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn get(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
         let user_id = validate::id("user_id", user_id)?;
@@ -84,11 +105,22 @@ impl<'a> Users<'a> {
     /// identifier is lower-cased, looked up with a one-user listing, then the user is fetched by
     /// id. No such user is a not-found error with code `user_not_found`.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # emulator.create_user_directly(Some("ada@example.com"), Some("+15551234567"))?;
     /// let by_email = passage.user().get_by_identifier("Ada@Example.com").await?;
     /// let by_phone = passage.user().get_by_identifier("+15551234567").await?;
-    /// # let _ = (by_email, by_phone); Ok(()) }
+    /// assert_eq!(by_email.id, by_phone.id);
+    ///
+    /// let nobody = passage.user().get_by_identifier("nobody@example.com").await;
+    /// assert_eq!(nobody.unwrap_err().code(), Some("user_not_found"));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn get_by_identifier(
         &self,
@@ -123,16 +155,26 @@ impl<'a> Users<'a> {
     /// Creates a user with an email address, a phone number, or both. Never retried: a lost
     /// answer could mean the user exists, and a second attempt would fail or duplicate.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
     /// use passage_identity::CreateUser;
     ///
     /// let user = passage
     ///     .user()
     ///     .create(CreateUser::email("ada@example.com").metadata(serde_json::json!({ "plan": "pro" })))
     ///     .await?;
-    /// println!("created {}", user.id);
+    /// assert_eq!(user.email, "ada@example.com");
+    ///
+    /// // Bad input never leaves the process:
+    /// let bad = passage.user().create(CreateUser::phone("555-1234")).await;
+    /// assert!(bad.unwrap_err().to_string().starts_with("invalid phone"));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn create(&self, user: CreateUser) -> Result<PassageUser, ManagementError> {
         let body = user.into_request()?;
@@ -148,16 +190,23 @@ impl<'a> Users<'a> {
 
     /// Changes a user's email address, phone number or metadata. Never retried.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
     /// use passage_identity::UpdateUser;
     ///
     /// let user = passage
     ///     .user()
-    ///     .update("2ubD84sL3kKHNd0dmYKAWmDn", UpdateUser::new().email("ada@new.example.com"))
+    ///     .update(&id, UpdateUser::new().email("ada@new.example.com"))
     ///     .await?;
     /// assert_eq!(user.email, "ada@new.example.com");
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn update(
         &self,
@@ -179,12 +228,20 @@ impl<'a> Users<'a> {
 
     /// Activates a user, allowing them to sign in again.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// # passage.user().deactivate(&id).await?;
     /// use passage_identity::enums::UserStatus;
-    /// let user = passage.user().activate("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// let user = passage.user().activate(&id).await?;
     /// assert_eq!(user.status, UserStatus::Active);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn activate(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
         let user_id = validate::id("user_id", user_id)?;
@@ -200,12 +257,19 @@ impl<'a> Users<'a> {
 
     /// Deactivates a user: the account stays, but cannot sign in.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
     /// use passage_identity::enums::UserStatus;
-    /// let user = passage.user().deactivate("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// let user = passage.user().deactivate(&id).await?;
     /// assert_eq!(user.status, UserStatus::Inactive);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn deactivate(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
         let user_id = validate::id("user_id", user_id)?;
@@ -221,10 +285,18 @@ impl<'a> Users<'a> {
 
     /// Deletes a user.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// passage.user().delete("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// passage.user().delete(&id).await?;
+    /// assert!(passage.user().get(&id).await.unwrap_err().is_not_found());
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn delete(&self, user_id: &str) -> Result<(), ManagementError> {
         let user_id = validate::id("user_id", user_id)?;
@@ -240,12 +312,20 @@ impl<'a> Users<'a> {
 
     /// Lists a user's WebAuthn devices (passkeys, security keys).
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// for device in passage.user().list_devices("2ubD84sL3kKHNd0dmYKAWmDn").await? {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// # emulator.add_device(&id, "Ada's laptop")?;
+    /// for device in passage.user().list_devices(&id).await? {
     ///     println!("{} ({}), used {} times", device.friendly_name, device.type_, device.usage_count);
     /// }
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn list_devices(
         &self,
@@ -264,10 +344,19 @@ impl<'a> Users<'a> {
 
     /// Revokes one of a user's devices; it can no longer be used to sign in.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// passage.user().revoke_device("2ubD84sL3kKHNd0dmYKAWmDn", "device-id").await?;
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// # let device_id = emulator.add_device(&id, "Ada's laptop")?.id;
+    /// passage.user().revoke_device(&id, &device_id).await?;
+    /// assert!(passage.user().list_devices(&id).await?.is_empty());
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn revoke_device(
         &self,
@@ -290,10 +379,17 @@ impl<'a> Users<'a> {
     /// Revokes all of a user's refresh tokens, signing them out everywhere once their current
     /// auth tokens expire.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// passage.user().revoke_refresh_tokens("2ubD84sL3kKHNd0dmYKAWmDn").await?;
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// passage.user().revoke_refresh_tokens(&id).await?;
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub async fn revoke_refresh_tokens(&self, user_id: &str) -> Result<(), ManagementError> {
         let user_id = validate::id("user_id", user_id)?;
@@ -310,8 +406,15 @@ impl<'a> Users<'a> {
     /// Starts a listing of the app's users: add filters, an order and a page size, then
     /// [`send`](ListUsers::send) for one page or [`stream`](ListUsers::stream) for all.
     ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
+    /// ```
+    /// # #[cfg(feature = "emulator")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// # let passage = emulator.passage();
+    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
+    /// # emulator.create_user_directly(Some("grace@example.com"), None)?;
+    /// # passage.user().deactivate(&id).await?;
     /// use futures_util::TryStreamExt;
     /// use passage_identity::enums::UserStatus;
     ///
@@ -322,7 +425,10 @@ impl<'a> Users<'a> {
     ///     .stream()
     ///     .try_collect()
     ///     .await?;
-    /// # let _ = inactive; Ok(()) }
+    /// assert_eq!(inactive.len(), 1);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "emulator"))]
+    /// # fn main() {}
     /// ```
     pub fn list(&self) -> ListUsers<'a> {
         ListUsers::new(self.passage)
