@@ -1,0 +1,220 @@
+//! What authenticating a request costs, next to the RS256 signature check it cannot avoid.
+//!
+//! `cargo bench --features emulator --bench validate_jwt`
+//!
+//! - `validate_jwt/warm_cache`: a full validation with the key set loaded.
+//! - `rs256_verify/aws_lc_rs`: the bare RSA PKCS#1 v1.5 SHA-256 verification of the same token's
+//!   signing input with aws-lc-rs (the backend jsonwebtoken uses here), key parsed per call as
+//!   jsonwebtoken does.
+//! - `rs256_verify/jsonwebtoken_crypto`: the same through `jsonwebtoken::crypto::verify`.
+//! - `authenticate_request/{cookie,header}`: token extraction plus validation.
+//!
+//! At the end it prints the ratio of a validation to a bare verification, measured in
+//! interleaved rounds (target: at most 1.2).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use criterion::{criterion_group, Criterion};
+use http::{header, HeaderMap, HeaderValue};
+use passage_identity::emulator::{jwks_document, SigningKey};
+use passage_identity::{AuthStrategy, Passage};
+
+const APP_ID: &str = "bench_app";
+
+struct Fixture {
+    runtime: tokio::runtime::Runtime,
+    passage: Passage,
+    token: String,
+    n: Vec<u8>,
+    e: Vec<u8>,
+    signing_input: Vec<u8>,
+    signature: Vec<u8>,
+    signature_b64: String,
+    decoding_key: jsonwebtoken::DecodingKey,
+}
+
+fn fixture(strategy: AuthStrategy) -> Fixture {
+    let key = SigningKey::generate().expect("key generation");
+    let jwks = jwks_document([&key]).to_string();
+    let passage = Passage::builder(APP_ID)
+        .jwks_json(jwks)
+        .auth_strategy(strategy)
+        .build()
+        .expect("valid configuration");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let claims = serde_json::json!({
+        "sub": "bench-user-0123456789abcd",
+        "iss": passage.issuer(),
+        "aud": ["https://bench.withpassage.com", APP_ID],
+        "exp": now + 3600,
+        "nbf": now - 60,
+        "iat": now - 60,
+    });
+    let token = key.sign(&claims).expect("signing");
+    let (signing_input, signature_b64) = token.rsplit_once('.').expect("three parts");
+    let component = |name: &str| {
+        URL_SAFE_NO_PAD
+            .decode(key.jwk()[name].as_str().expect("string member"))
+            .expect("base64url")
+    };
+    let (n, e) = (component("n"), component("e"));
+    let decoding_key = jsonwebtoken::DecodingKey::from_rsa_raw_components(&n, &e);
+    Fixture {
+        runtime: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime"),
+        passage,
+        signing_input: signing_input.as_bytes().to_vec(),
+        signature: URL_SAFE_NO_PAD
+            .decode(signature_b64)
+            .expect("base64url signature"),
+        signature_b64: signature_b64.to_owned(),
+        token,
+        n,
+        e,
+        decoding_key,
+    }
+}
+
+impl Fixture {
+    fn raw_verify(&self) {
+        let key = RsaPublicKeyComponents {
+            n: &self.n,
+            e: &self.e,
+        };
+        key.verify(
+            &RSA_PKCS1_2048_8192_SHA256,
+            black_box(&self.signing_input),
+            black_box(&self.signature),
+        )
+        .expect("valid signature");
+    }
+
+    async fn validate(&self) {
+        let user = self
+            .passage
+            .auth()
+            .validate_jwt(black_box(&self.token))
+            .await
+            .expect("valid token");
+        black_box(user);
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let f = fixture(AuthStrategy::Cookie);
+    let user = f.runtime.block_on(f.passage.auth().validate_jwt(&f.token));
+    assert_eq!(user.expect("valid token"), "bench-user-0123456789abcd");
+
+    let mut group = c.benchmark_group("rs256_verify");
+    group.bench_function("aws_lc_rs", |b| b.iter(|| f.raw_verify()));
+    group.bench_function("jsonwebtoken_crypto", |b| {
+        b.iter(|| {
+            let ok = jsonwebtoken::crypto::verify(
+                black_box(&f.signature_b64),
+                black_box(&f.signing_input),
+                &f.decoding_key,
+                jsonwebtoken::Algorithm::RS256,
+            );
+            assert_eq!(ok.ok(), Some(true));
+        })
+    });
+    group.finish();
+
+    c.bench_function("validate_jwt/warm_cache", |b| {
+        b.to_async(&f.runtime).iter(|| f.validate())
+    });
+
+    let mut cookie = HeaderMap::new();
+    cookie.insert(
+        header::COOKIE,
+        HeaderValue::from_str(&format!(
+            "theme=dark; psg_auth_token={}; _ga=GA1.2.3",
+            f.token
+        ))
+        .expect("header value"),
+    );
+    c.bench_function("authenticate_request/cookie", |b| {
+        b.to_async(&f.runtime).iter(|| async {
+            black_box(f.passage.authenticate_request(black_box(&cookie)).await)
+                .expect("valid token");
+        })
+    });
+
+    let h = fixture(AuthStrategy::Header);
+    let mut bearer = HeaderMap::new();
+    bearer.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {}", h.token)).expect("header value"),
+    );
+    c.bench_function("authenticate_request/header", |b| {
+        b.to_async(&h.runtime).iter(|| async {
+            black_box(h.passage.authenticate_request(black_box(&bearer)).await)
+                .expect("valid token");
+        })
+    });
+
+    print_ratio(&f);
+}
+
+/// Times validations and bare verifications in alternating rounds (so frequency scaling and
+/// noise hit both alike) and prints the median of the per-round ratios.
+fn print_ratio(f: &Fixture) {
+    const ROUNDS: usize = 15;
+    const PER_ROUND: u32 = 300;
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    let mut validate_ns = Vec::with_capacity(ROUNDS);
+    let mut verify_ns = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        for _ in 0..PER_ROUND {
+            f.raw_verify();
+        }
+        let verify = start.elapsed() / PER_ROUND;
+        let start = Instant::now();
+        f.runtime.block_on(async {
+            for _ in 0..PER_ROUND {
+                f.validate().await;
+            }
+        });
+        let validate = start.elapsed() / PER_ROUND;
+        ratios.push(validate.as_secs_f64() / verify.as_secs_f64());
+        validate_ns.push(validate);
+        verify_ns.push(verify);
+    }
+    ratios.sort_by(f64::total_cmp);
+    validate_ns.sort();
+    verify_ns.sort();
+    let median = |v: &[Duration]| v[v.len() / 2];
+    println!();
+    println!(
+        "validate_jwt (warm cache): {:?}/call; bare RS256 verify (aws-lc-rs): {:?}/call",
+        median(&validate_ns),
+        median(&verify_ns)
+    );
+    println!(
+        "ratio validate_jwt / bare verify: {:.3}x (median of {ROUNDS} rounds; target <= 1.2x)",
+        ratios[ROUNDS / 2]
+    );
+}
+
+criterion_group! {
+    name = validate_jwt;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+
+fn main() {
+    validate_jwt();
+    Criterion::default().configure_from_args().final_summary();
+}
