@@ -54,7 +54,7 @@ impl Authenticator {
                 let keys = KeySet::from_json(json.as_bytes()).map_err(|e| {
                     ConfigError::InvalidSetting {
                         setting: "jwks_json",
-                        reason: error_chain(&e),
+                        reason: ErrorChain(&e).to_string(),
                     }
                 })?;
                 KeyCache::fixed(keys, policy)
@@ -105,15 +105,19 @@ impl Authenticator {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// Shows an error with its sources, `outer: cause: root`, for logs and configuration errors.
+pub(crate) struct ErrorChain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
-    text
 }
 
 /// Token validation and magic links, from [`Passage::auth`].
