@@ -71,14 +71,15 @@ impl Rules {
                 "a JWT has three parts separated by dots",
             ));
         };
-        if header.is_empty() || payload.is_empty() || signature.is_empty() {
-            return Err(AuthError::malformed("a part of the token is empty"));
-        }
         let signing_input = &token[..header.len() + 1 + payload.len()];
 
         let header_json = decode_part(header)?;
-        let header: Header<'_> = serde_json::from_slice(&header_json)
-            .map_err(|_| AuthError::malformed("the header is not a JSON object"))?;
+        let not_an_object = || AuthError::malformed("the header is not a JSON object");
+        if !is_json_object(&header_json) {
+            return Err(not_an_object());
+        }
+        let header: Header<'_> =
+            serde_json::from_slice(&header_json).map_err(|_| not_an_object())?;
         match header.alg.as_deref() {
             Some("RS256") => {}
             Some(other) => {
@@ -95,6 +96,11 @@ impl Rules {
             Some(kid) if !kid.is_empty() => kid.into_owned(),
             _ => return Err(AuthError::MissingKeyId),
         };
+        // Checked after the header so that an unsigned `alg: none` token (empty signature)
+        // is reported as the algorithm it is.
+        if payload.is_empty() || signature.is_empty() {
+            return Err(AuthError::malformed("a part of the token is empty"));
+        }
         Ok(Token {
             signing_input,
             payload,
@@ -124,6 +130,9 @@ impl Rules {
         }
 
         let payload = decode_part(token.payload)?;
+        if !is_json_object(&payload) {
+            return Err(AuthError::malformed("the claims are not a JSON object"));
+        }
         let claims: RegisteredClaims<'_> = serde_json::from_slice(&payload).map_err(|_| {
             AuthError::malformed(
                 "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat",
@@ -197,6 +206,14 @@ fn decode_part(part: &str) -> Result<Vec<u8>, AuthError> {
         .map_err(|_| AuthError::malformed("a part of the token is not base64url"))
 }
 
+/// Whether `json` starts like an object. serde would also read a struct from a JSON array
+/// (by position), which a JOSE header or a claims set never is.
+fn is_json_object(json: &[u8]) -> bool {
+    json.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'{')
+}
+
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -261,7 +278,14 @@ mod tests {
 
     #[test]
     fn header_must_be_a_json_object() {
-        for header in ["[]", "null", "\"RS256\"", "{", r#"{"alg":5}"#] {
+        for header in [
+            "[]",
+            r#"["RS256", "k"]"#,
+            "null",
+            "\"RS256\"",
+            "{",
+            r#"{"alg":5}"#,
+        ] {
             assert!(
                 matches!(
                     rules().parse(&token(header)),

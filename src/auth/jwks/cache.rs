@@ -286,7 +286,7 @@ impl KeyCache {
             }
             Some(Err(error)) => {
                 self.failed_fetches.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(error = %error, "JWKS fetch failed; the last good keys stay in use");
+                tracing::warn!(error = %crate::auth::ErrorChain(&error), "JWKS fetch failed; the last good keys stay in use");
                 state.last_error = Some((Instant::now(), Arc::new(error)));
             }
             None => tracing::debug!("JWKS fetch abandoned"),

@@ -1,5 +1,6 @@
 //! A parsed key set: the app's RS256 signing keys by `kid`, each decoded once when loaded.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -53,14 +54,15 @@ impl KeySet {
         let mut skipped = 0;
         for value in document.keys {
             match usable_key(value) {
-                Ok((kid, key)) => {
-                    if keys.contains_key(&kid) {
-                        tracing::warn!(kid = %kid, "JWKS holds several keys with one kid; the first is used");
-                        skipped += 1;
-                    } else {
-                        keys.insert(kid, key);
+                Ok((kid, key)) => match keys.entry(kid) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(key);
                     }
-                }
+                    Entry::Occupied(taken) => {
+                        tracing::warn!(kid = %taken.key(), "JWKS holds several keys with one kid; the first is used");
+                        skipped += 1;
+                    }
+                },
                 Err(reason) => {
                     tracing::debug!(reason, "JWKS key skipped");
                     skipped += 1;
