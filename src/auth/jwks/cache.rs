@@ -4,8 +4,9 @@
 //! How a lookup goes:
 //! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to clone or
 //!   replace the `Arc` (nanoseconds), so validations never wait on each other or on a fetch.
-//! - A known `kid` is served at once. When the set is older than its max age, the lookup also
-//!   starts a refresh in the background (one at a time) and still serves the old key.
+//! - A known `kid` is served at once. When the set is older than its max age, one lookup (an
+//!   atomic claim, no lock) also starts a refresh in the background and still serves the old
+//!   key; a failed refresh is retried at most once per cooldown.
 //! - An unknown `kid` (or no key set yet) starts a fetch unless one is running, and waits for
 //!   it. Concurrent callers share that one fetch. Fetches caused by unknown key ids happen at
 //!   most once per cooldown; after a failed first load, a new attempt waits a short retry delay.
@@ -49,13 +50,40 @@ pub(crate) struct Loaded {
     loaded_at: Instant,
     /// `None` for a static key set, which never goes stale.
     max_age: Option<Duration>,
+    /// When the next background refresh may start, in nanoseconds after `loaded_at`: the max
+    /// age at first, pushed one cooldown further by each lookup that claims a refresh. An atomic
+    /// so stale lookups decide without a lock, and exactly one of them starts the refresh.
+    refresh_due: AtomicU64,
 }
 
 impl Loaded {
-    fn is_stale(&self, now: Instant) -> bool {
-        self.max_age
-            .is_some_and(|max_age| now.saturating_duration_since(self.loaded_at) >= max_age)
+    fn new(keys: KeySet, max_age: Option<Duration>) -> Self {
+        Self {
+            keys,
+            loaded_at: Instant::now(),
+            max_age,
+            refresh_due: AtomicU64::new(max_age.map_or(u64::MAX, nanos)),
+        }
     }
+
+    /// Whether this lookup should start a background refresh: the set is due for one and no
+    /// other lookup claimed it first. A claim pushes the next one a cooldown later, so a refresh
+    /// that fails is retried at most once per cooldown while the old keys keep serving.
+    fn claim_refresh(&self, now: Instant, cooldown: Duration) -> bool {
+        let due = self.refresh_due.load(Ordering::Relaxed);
+        let elapsed = nanos(now.saturating_duration_since(self.loaded_at));
+        if elapsed < due {
+            return false;
+        }
+        let next = elapsed.saturating_add(nanos(cooldown));
+        self.refresh_due
+            .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The cache timings, from the builder.
@@ -110,12 +138,7 @@ impl KeyCache {
 
     /// A cache that always holds `keys` and never fetches.
     pub(crate) fn fixed(keys: KeySet, policy: CachePolicy) -> Self {
-        let loaded = Loaded {
-            keys,
-            loaded_at: Instant::now(),
-            max_age: None,
-        };
-        Self::with(None, Some(Arc::new(loaded)), policy)
+        Self::with(None, Some(Arc::new(Loaded::new(keys, None))), policy)
     }
 
     fn with(
@@ -149,23 +172,38 @@ impl KeyCache {
     }
 
     /// The key set holding `kid`, fetching or refreshing it as the policy allows.
+    ///
+    /// The common case, a known `kid`, costs a read lock held for an `Arc` clone and a clock
+    /// read; it never waits for a fetch.
     pub(crate) async fn key_set_with(
         self: &Arc<Self>,
         kid: &str,
     ) -> Result<Arc<Loaded>, AuthError> {
-        // Subscribe before looking, so a fetch that completes from here on is noticed.
+        let now = Instant::now();
+        if let Some(loaded) = self.current().filter(|l| l.keys.get(kid).is_some()) {
+            if loaded.claim_refresh(now, self.policy.cooldown) {
+                self.refresh_in_background(now);
+            }
+            return Ok(loaded);
+        }
+        self.fetch_for(kid, now).await
+    }
+
+    /// The slow path: `kid` is unknown or nothing is loaded.
+    async fn fetch_for(
+        self: &Arc<Self>,
+        kid: &str,
+        now: Instant,
+    ) -> Result<Arc<Loaded>, AuthError> {
+        if self.source.is_none() {
+            return Err(unknown(kid));
+        }
+        // Subscribe, then look again: a fetch that completes from here on is noticed.
         let mut completed = self.completed.subscribe();
         let seen = *completed.borrow_and_update();
         let current = self.current();
-        let now = Instant::now();
         if let Some(loaded) = current.as_ref().filter(|l| l.keys.get(kid).is_some()) {
-            if loaded.is_stale(now) {
-                self.refresh_in_background(now);
-            }
             return Ok(Arc::clone(loaded));
-        }
-        if self.source.is_none() {
-            return Err(unknown(kid));
         }
         {
             let mut state = self.state();
@@ -233,18 +271,11 @@ impl KeyCache {
         }
     }
 
-    /// When the key set is stale, starts one refresh in the background (the old keys keep
-    /// serving). After a failed refresh the next one waits for the cooldown.
+    /// Starts a refresh of a stale key set in the background unless a fetch is running; the
+    /// old keys keep serving meanwhile.
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
         let mut state = self.state();
-        if state.in_flight {
-            return;
-        }
-        let failed_recently = state
-            .last_error
-            .as_ref()
-            .is_some_and(|(at, _)| now.saturating_duration_since(*at) < self.policy.cooldown);
-        if !failed_recently {
+        if !state.in_flight {
             self.start_fetch(&mut state, now);
         }
     }
@@ -274,11 +305,8 @@ impl KeyCache {
         let mut state = self.state();
         match outcome {
             Some(Ok(fetched)) => {
-                let loaded = Loaded {
-                    keys: fetched.keys,
-                    loaded_at: Instant::now(),
-                    max_age: Some(self.policy.max_age_for(fetched.max_age)),
-                };
+                let max_age = self.policy.max_age_for(fetched.max_age);
+                let loaded = Loaded::new(fetched.keys, Some(max_age));
                 tracing::debug!(kids = ?loaded.keys.key_ids(), max_age = ?loaded.max_age, "JWKS loaded");
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) =
                     Some(Arc::new(loaded));
