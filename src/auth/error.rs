@@ -219,6 +219,10 @@ pub enum KeySetError {
     /// The response is not a JWKS document (`{"keys": [...]}`).
     #[error("the key set is not a valid JWKS document")]
     InvalidJson(#[source] serde_json::Error),
+    /// The key set was needed outside a Tokio runtime; fetching it (like any `reqwest` call)
+    /// needs one. A static key set (`PassageBuilder::jwks_json`) does not.
+    #[error("fetching the key set needs a Tokio runtime, and none is running")]
+    NoRuntime,
     /// The document holds no RSA key usable for RS256 signatures (with a `kid`, `use` absent or
     /// `sig`, `alg` absent or `RS256`, a 2048 to 8192-bit modulus).
     #[error("the key set holds no usable RS256 signing key ({skipped} keys skipped)")]

@@ -282,11 +282,19 @@ impl KeyCache {
 
     /// Starts a fetch in its own task, so it completes even if every waiter goes away.
     fn start_fetch(self: &Arc<Self>, state: &mut FetchState, now: Instant) {
-        state.in_flight = true;
         state.last_started = Some(now);
         self.fetches.fetch_add(1, Ordering::Relaxed);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // Fail this fetch at once rather than panic in `tokio::spawn`.
+            self.failed_fetches.fetch_add(1, Ordering::Relaxed);
+            state.last_error = Some((now, Arc::new(KeySetError::NoRuntime)));
+            state.generation += 1;
+            self.completed.send_replace(state.generation);
+            return;
+        };
+        state.in_flight = true;
         let cache = Arc::clone(self);
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             // Completes the bookkeeping even if the task is dropped (runtime shutdown).
             let mut guard = FetchGuard {
                 cache: &cache,

@@ -365,3 +365,21 @@ fn server_max_age_is_bounded_by_the_cooldown_and_the_configured_max_age() {
         Duration::from_secs(90)
     );
 }
+
+#[test]
+fn outside_a_tokio_runtime_a_fetch_fails_instead_of_panicking() {
+    use std::task::{Context, Poll, Waker};
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    let mut warm_up = std::pin::pin!(cache.warm_up());
+    match warm_up
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(Err(AuthError::KeySetUnavailable(error))) => {
+            assert!(matches!(*error, KeySetError::NoRuntime), "{error:?}");
+        }
+        other => panic!("expected an immediate KeySetUnavailable, got {other:?}"),
+    }
+    assert_eq!(source.calls(), 0);
+}
