@@ -1,4 +1,4 @@
-//! The key cache: lock-free-in-practice lookups, one shared fetch at a time, a cooldown for
+//! The key cache: read-mostly lookups, one shared fetch at a time, a cooldown for
 //! unknown key ids, background refresh after the max age, last good keys kept on failure.
 //!
 //! How a lookup goes:
@@ -228,16 +228,19 @@ impl KeyCache {
     /// Loads the key set now unless one is loaded; waits for a fetch already running.
     pub(crate) async fn warm_up(self: &Arc<Self>) -> Result<(), AuthError> {
         let mut completed = self.completed.subscribe();
-        completed.borrow_and_update();
+        let seen = *completed.borrow_and_update();
         if self.current().is_some() || self.source.is_none() {
             return Ok(());
         }
         {
             let mut state = self.state();
-            if !state.in_flight {
+            // Unless a fetch is running or has just completed, start one (whatever the policy:
+            // warming up is asked for explicitly).
+            if !state.in_flight && state.generation == seen {
                 self.start_fetch(&mut state, Instant::now());
             }
         }
+        // Returns at once if a fetch completed since `seen`.
         let _ = completed.changed().await;
         if self.current().is_some() {
             return Ok(());
