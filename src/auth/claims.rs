@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// The claims of a token that passed every check, from `Auth::validate_jwt_claims`.
 ///
 /// `sub` is the Passage user id. Claims other than the registered ones are kept in
-/// [`extra`](Self::extra).
+/// [`extra`](Self::extra). To make one in your own tests, deserialize it:
+/// `serde_json::from_value::<Claims>(json!({"sub": .., "iss": .., "aud": .., "exp": ..}))`.
 ///
 /// ```
 /// # async fn demo(passage: passage_identity::Passage, token: &str) -> Result<(), passage_identity::AuthError> {
