@@ -159,7 +159,7 @@ impl PassageBuilder {
         self
     }
 
-    /// How idempotent management calls are retried. Default: [`RetryPolicy::default`].
+    /// How idempotent management calls are retried. Default: [`RetryPolicy::default`](crate::RetryPolicy::default).
     pub fn retry(mut self, policy: crate::retry::RetryPolicy) -> Self {
         self.retry = policy;
         self
