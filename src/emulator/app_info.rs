@@ -7,8 +7,13 @@ use super::context::Settings;
 use crate::enums::{AppType, ThemeType, TtlDisplayUnit};
 use crate::raw::types;
 
-/// The app's `AppInfo`.
-pub(crate) fn app_info(settings: &Settings, created_at: DateTime<Utc>) -> types::AppInfo {
+/// The app's `AppInfo`. `rsa_public_key` is the signing key's PEM, base64-encoded, as older
+/// SDKs read it.
+pub(crate) fn app_info(
+    settings: &Settings,
+    created_at: DateTime<Utc>,
+    rsa_public_key: String,
+) -> types::AppInfo {
     let origin = settings.auth_origin();
     types::AppInfo {
         additional_auth_origins: Vec::new(),
@@ -61,7 +66,7 @@ pub(crate) fn app_info(settings: &Settings, created_at: DateTime<Utc>) -> types:
         require_identifier_verification: false,
         required_identifier: "either".to_owned(),
         role: "admin".to_owned(),
-        rsa_public_key: String::new(),
+        rsa_public_key,
         secret: None,
         session_timeout_length: 3_600,
         technologies: Vec::new(),

@@ -14,6 +14,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde::Deserialize;
 
 use super::api_error::ApiError;
@@ -86,8 +88,13 @@ fn user_response(user: &super::state::UserRecord) -> Json<types::UserResponse> {
 }
 
 async fn get_app(State(ctx): Ctx) -> Json<types::AppResponse> {
+    let rsa_public_key = ctx
+        .keys
+        .current()
+        .map(|key| STANDARD.encode(key.public_key_pem()))
+        .unwrap_or_default();
     Json(types::AppResponse {
-        app: app_info(&ctx.settings, ctx.settings.created_at()),
+        app: app_info(&ctx.settings, ctx.settings.created_at(), rsa_public_key),
     })
 }
 
