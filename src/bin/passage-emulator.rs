@@ -55,7 +55,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
             .into_string()
             .map_err(|a| format!("argument {a:?} is not valid UTF-8"))?;
         let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value.to_owned())),
+            Some((name, value)) if name.starts_with("--") => {
+                (name.to_owned(), Some(value.to_owned()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
@@ -158,7 +160,10 @@ async fn serve(options: Options) -> ExitCode {
         "jwks_url": emulator.jwks_url(),
     });
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+    if writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         eprintln!("passage-emulator: cannot write to stdout");
         return ExitCode::FAILURE;
     }
@@ -213,14 +218,23 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_explained() {
-        assert!(parse(args(&["--port", "http"])).unwrap_err().contains("port"));
-        assert!(parse(args(&["--port"])).unwrap_err().contains("needs a value"));
-        assert!(parse(args(&["--frobnicate"])).unwrap_err().contains("unknown"));
+        assert!(parse(args(&["--port", "http"]))
+            .unwrap_err()
+            .contains("port"));
+        assert!(parse(args(&["--port"]))
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(parse(args(&["--frobnicate"]))
+            .unwrap_err()
+            .contains("unknown"));
         assert!(parse(args(&["--port", "70000"])).is_err());
     }
 
     #[test]
     fn help_wins() {
-        assert_eq!(parse(args(&["--port", "1", "--help"])).unwrap(), Command::Help);
+        assert_eq!(
+            parse(args(&["--port", "1", "--help"])).unwrap(),
+            Command::Help
+        );
     }
 }

@@ -29,8 +29,9 @@ use super::server::Connection;
 ///   (status 200 unless [`status`](Fault::status) says otherwise);
 /// - [`drop_connection`](Fault::drop_connection): closes the connection without answering.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use http::{Method, StatusCode};
 /// use passage_identity::emulator::{Emulator, Fault};
@@ -63,6 +64,21 @@ pub struct Fault {
 
 impl Fault {
     /// A fault for requests with `method` whose path starts with `path_prefix`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let users = format!("/v1/apps/{}/users", emulator.app_id());
+    /// emulator.inject_fault(Fault::on(Method::DELETE, &users).status(StatusCode::FORBIDDEN));
+    /// // A GET does not match:
+    /// assert_eq!(reqwest::get(emulator.jwks_url()).await?.status(), 200);
+    /// assert_eq!(emulator.pending_faults(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn on(method: Method, path_prefix: &str) -> Self {
         Self {
             method: Some(method),
@@ -71,6 +87,18 @@ impl Fault {
     }
 
     /// A fault for requests of any method whose path starts with `path_prefix`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject_fault(Fault::any_method("/").status(StatusCode::SERVICE_UNAVAILABLE));
+    /// assert_eq!(reqwest::get(emulator.jwks_url()).await?.status(), 503);
+    /// # Ok(()) }
+    /// ```
     pub fn any_method(path_prefix: &str) -> Self {
         Self {
             method: None,
@@ -85,36 +113,117 @@ impl Fault {
     }
 
     /// How many matching requests the fault applies to. Default: 1.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject_fault(Fault::any_method("/").status(StatusCode::BAD_GATEWAY).times(2));
+    /// assert_eq!(reqwest::get(emulator.jwks_url()).await?.status(), 502);
+    /// assert_eq!(reqwest::get(emulator.jwks_url()).await?.status(), 502);
+    /// assert_eq!(reqwest::get(emulator.jwks_url()).await?.status(), 200);
+    /// # Ok(()) }
+    /// ```
     pub fn times(mut self, times: u32) -> Self {
         self.times = times;
         self
     }
 
     /// Answer with `status` and a Passage error body (`{"code": ..., "error": ...}`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject_fault(Fault::any_method("/").status(StatusCode::INTERNAL_SERVER_ERROR));
+    /// let body: serde_json::Value = reqwest::get(emulator.jwks_url()).await?.json().await?;
+    /// assert_eq!(body["code"], "internal_server_error");
+    /// # Ok(()) }
+    /// ```
     pub fn status(mut self, status: StatusCode) -> Self {
         self.status = Some(status);
         self
     }
 
     /// Add `Retry-After: <seconds>`; without [`Fault::status`] the answer is a 429.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject_fault(Fault::any_method("/").retry_after(3));
+    /// let response = reqwest::get(emulator.jwks_url()).await?;
+    /// assert_eq!(response.status(), 429);
+    /// assert_eq!(response.headers()["retry-after"], "3");
+    /// # Ok(()) }
+    /// ```
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
         self
     }
 
     /// Wait this long before answering.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// use std::time::{Duration, Instant};
+    /// emulator.inject_fault(Fault::any_method("/").latency(Duration::from_millis(50)));
+    /// let started = Instant::now();
+    /// assert_eq!(reqwest::get(emulator.jwks_url()).await?.status(), 200);
+    /// assert!(started.elapsed() >= Duration::from_millis(50));
+    /// # Ok(()) }
+    /// ```
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = Some(latency);
         self
     }
 
     /// Answer with an HTML page instead of JSON, as a proxy or CDN in the way would.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject_fault(Fault::any_method("/").malformed_body());
+    /// let page = reqwest::get(emulator.jwks_url()).await?.text().await?;
+    /// assert!(page.starts_with("<!DOCTYPE html>"));
+    /// # Ok(()) }
+    /// ```
     pub fn malformed_body(mut self) -> Self {
         self.malformed = true;
         self
     }
 
     /// Close the connection without answering.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use http::{Method, StatusCode};
+    /// use passage_identity::emulator::{Emulator, Fault};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject_fault(Fault::any_method("/").drop_connection());
+    /// assert!(reqwest::get(emulator.jwks_url()).await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn drop_connection(mut self) -> Self {
         self.drop_connection = true;
         self
@@ -186,7 +295,11 @@ const HTML_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</ti
 <body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n";
 
 /// Middleware: applies the first matching fault, if any, else passes the request on.
-pub(crate) async fn inject(State(ctx): State<Arc<Context>>, request: Request, next: Next) -> Response {
+pub(crate) async fn inject(
+    State(ctx): State<Arc<Context>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(fault) = ctx.faults.take(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
@@ -203,12 +316,17 @@ pub(crate) async fn inject(State(ctx): State<Arc<Context>>, request: Request, ne
                 response.extensions_mut().insert(ConnectionDropped);
                 return response;
             }
-            None => ApiError::internal("the emulator could not drop this connection").into_response(),
+            None => {
+                ApiError::internal("the emulator could not drop this connection").into_response()
+            }
         }
     } else if fault.malformed {
         (
             fault.status.unwrap_or(StatusCode::OK),
-            [(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
             HTML_PAGE,
         )
             .into_response()
@@ -231,7 +349,10 @@ mod tests {
 
     #[test]
     fn full_urls_are_reduced_to_their_path() {
-        assert_eq!(path_only("http://127.0.0.1:1/v1/apps/a/users"), "/v1/apps/a/users");
+        assert_eq!(
+            path_only("http://127.0.0.1:1/v1/apps/a/users"),
+            "/v1/apps/a/users"
+        );
         assert_eq!(path_only("http://127.0.0.1:1"), "/");
         assert_eq!(path_only("/v1"), "/v1");
     }

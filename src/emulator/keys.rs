@@ -105,7 +105,11 @@ impl SigningKey {
     /// assert_eq!(header.kid.as_deref(), Some("no-such-kid"));
     /// # }
     /// ```
-    pub fn sign_with_kid(&self, claims: &impl Serialize, kid: &str) -> Result<String, EmulatorError> {
+    pub fn sign_with_kid(
+        &self,
+        claims: &impl Serialize,
+        kid: &str,
+    ) -> Result<String, EmulatorError> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(kid.to_owned());
         jsonwebtoken::encode(&header, claims, &self.encoding)

@@ -276,11 +276,17 @@ impl ListQuery {
         for (name, value) in pairs {
             match name.as_str() {
                 "page" => {
-                    query.page = value.trim().parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
-                        ApiError::invalid_request(format!(
-                            "page: {value:?} is not a whole number of at least 1"
-                        ))
-                    })?;
+                    query.page =
+                        value
+                            .trim()
+                            .parse()
+                            .ok()
+                            .filter(|p| *p >= 1)
+                            .ok_or_else(|| {
+                                ApiError::invalid_request(format!(
+                                    "page: {value:?} is not a whole number of at least 1"
+                                ))
+                            })?;
                 }
                 "limit" => {
                     query.limit = value
@@ -354,7 +360,8 @@ impl ListQuery {
                 .unwrap_or(Ordering::Equal)
         });
         let total = users.len() as i64;
-        let offset = usize::try_from((self.page - 1).saturating_mul(self.limit)).unwrap_or(usize::MAX);
+        let offset =
+            usize::try_from((self.page - 1).saturating_mul(self.limit)).unwrap_or(usize::MAX);
         let page: Vec<types::UserSummary> = users
             .iter()
             .skip(offset)
@@ -415,9 +422,7 @@ fn parse_order_by(value: &str) -> Result<Vec<(SortField, Direction)>, ApiError> 
     let mut order: Vec<(SortField, Direction)> = Vec::new();
     for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let (name, direction) = item.split_once(':').ok_or_else(|| {
-            ApiError::invalid_request(format!(
-                "order_by: {item:?} is not field:ASC or field:DESC"
-            ))
+            ApiError::invalid_request(format!("order_by: {item:?} is not field:ASC or field:DESC"))
         })?;
         let field = SortField::parse(name.trim()).ok_or_else(|| {
             ApiError::invalid_request(format!(

@@ -111,7 +111,10 @@ pub(crate) async fn record(
     };
     let id = ctx.log.start(entry);
     let response = match bytes {
-        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Err(_) => ApiError::request_too_large(BODY_LIMIT).into_response(),
     };
     if response.extensions().get::<ConnectionDropped>().is_none() {
@@ -132,8 +135,7 @@ fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
     let mut redacted = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         let secret = [&AUTHORIZATION, &PROXY_AUTHORIZATION, &COOKIE, &SET_COOKIE].contains(&name)
-            || (!key.is_empty()
-                && String::from_utf8_lossy(value.as_bytes()).contains(key));
+            || (!key.is_empty() && String::from_utf8_lossy(value.as_bytes()).contains(key));
         let value = if secret {
             HeaderValue::from_static(REDACTED)
         } else {

@@ -66,7 +66,11 @@ pub(crate) fn create(
     }
     let path = request.magic_link_path.as_deref().unwrap_or("/");
     check_relative_path(path)?;
-    let channel = request.channel.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let channel = request
+        .channel
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     if let Some(channel) = channel {
         if channel != "email" && channel != "phone" {
             return Err(ApiError::invalid_request(format!(
@@ -81,7 +85,9 @@ pub(crate) fn create(
     let (user_id, identifier) = match (email, phone, user_id) {
         (Some(email), None, None) => {
             if channel.is_some_and(|c| c != "email") {
-                return Err(ApiError::invalid_request("an email link goes by the email channel"));
+                return Err(ApiError::invalid_request(
+                    "an email link goes by the email channel",
+                ));
             }
             let email = normalize_email(email)?;
             let id = find_or_create(store, type_.clone(), Some(&email), None, now)?;
@@ -89,7 +95,9 @@ pub(crate) fn create(
         }
         (None, Some(phone), None) => {
             if channel.is_some_and(|c| c != "phone") {
-                return Err(ApiError::invalid_request("a phone link goes by the phone channel"));
+                return Err(ApiError::invalid_request(
+                    "a phone link goes by the phone channel",
+                ));
             }
             let phone = normalize_phone(phone)?;
             let id = find_or_create(store, type_.clone(), None, Some(&phone), now)?;
@@ -100,7 +108,11 @@ pub(crate) fn create(
                 ApiError::invalid_request("a magic link by user_id needs a channel: email or phone")
             })?;
             let user = store.user(user_id)?;
-            let identifier = if channel == "email" { &user.email } else { &user.phone };
+            let identifier = if channel == "email" {
+                &user.email
+            } else {
+                &user.phone
+            };
             if identifier.is_empty() {
                 return Err(ApiError::invalid_request(format!(
                     "user {user_id:?} has no {channel} to send a magic link to"

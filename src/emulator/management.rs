@@ -42,7 +42,10 @@ pub(crate) fn routes() -> Router<Arc<Context>> {
         .route(&format!("{USER}/activate"), patch(activate_user))
         .route(&format!("{USER}/deactivate"), patch(deactivate_user))
         .route(&format!("{USER}/devices"), get(list_devices))
-        .route(&format!("{USER}/devices/{{device_id}}"), delete(delete_device))
+        .route(
+            &format!("{USER}/devices/{{device_id}}"),
+            delete(delete_device),
+        )
         .route(&format!("{USER}/tokens"), delete(revoke_refresh_tokens))
 }
 
@@ -152,7 +155,11 @@ async fn update_user(
         user_metadata: body.user_metadata,
     };
     let mut store = ctx.store();
-    Ok(user_response(store.update_user(&user_id, changes, now())?))
+    Ok(user_response(store.update_user(
+        &user_id,
+        changes,
+        now(),
+    )?))
 }
 
 async fn delete_user(
@@ -168,7 +175,11 @@ async fn activate_user(
     ApiPath((_, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<types::UserResponse>> {
     let mut store = ctx.store();
-    Ok(user_response(store.set_status(&user_id, UserStatus::Active, now())?))
+    Ok(user_response(store.set_status(
+        &user_id,
+        UserStatus::Active,
+        now(),
+    )?))
 }
 
 async fn deactivate_user(
@@ -176,7 +187,11 @@ async fn deactivate_user(
     ApiPath((_, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<types::UserResponse>> {
     let mut store = ctx.store();
-    Ok(user_response(store.set_status(&user_id, UserStatus::Inactive, now())?))
+    Ok(user_response(store.set_status(
+        &user_id,
+        UserStatus::Inactive,
+        now(),
+    )?))
 }
 
 async fn list_devices(

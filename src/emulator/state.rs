@@ -163,8 +163,12 @@ impl Store {
         new: NewUser,
         now: DateTime<Utc>,
     ) -> Result<&UserRecord, ApiError> {
-        let email = given(new.email.as_deref()).map(normalize_email).transpose()?;
-        let phone = given(new.phone.as_deref()).map(normalize_phone).transpose()?;
+        let email = given(new.email.as_deref())
+            .map(normalize_email)
+            .transpose()?;
+        let phone = given(new.phone.as_deref())
+            .map(normalize_phone)
+            .transpose()?;
         if email.is_none() && phone.is_none() {
             return Err(ApiError::invalid_request(
                 "a user needs an email address or a phone number (or both)",
@@ -230,7 +234,9 @@ impl Store {
 
     /// The user `id`.
     pub(crate) fn user(&self, id: &str) -> Result<&UserRecord, ApiError> {
-        self.users.get(id).ok_or_else(|| ApiError::user_not_found(id))
+        self.users
+            .get(id)
+            .ok_or_else(|| ApiError::user_not_found(id))
     }
 
     fn user_mut(&mut self, id: &str) -> Result<&mut UserRecord, ApiError> {
@@ -501,7 +507,11 @@ mod tests {
     #[test]
     fn freed_email_can_be_taken_again() {
         let mut store = Store::default();
-        let id = store.create_user(new_user("a@example.com"), now()).unwrap().id.clone();
+        let id = store
+            .create_user(new_user("a@example.com"), now())
+            .unwrap()
+            .id
+            .clone();
         store.delete_user(&id).unwrap();
         assert!(store.create_user(new_user("a@example.com"), now()).is_ok());
     }

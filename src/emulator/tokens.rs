@@ -73,8 +73,9 @@ impl KeyRing {
 /// By default a token is issued now, valid from now, for one hour, with the `iss` and `aud`
 /// Passage uses, signed by the current key.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
 /// use std::time::{Duration, SystemTime};
 /// use passage_identity::emulator::{Emulator, TokenOptions};
 ///
@@ -113,42 +114,138 @@ pub struct TokenOptions {
 
 impl TokenOptions {
     /// The lifetime: `exp` is `iat` plus this. Default: one hour.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().ttl(Duration::from_secs(60)))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
+    /// # Ok(()) }
+    /// ```
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
     }
 
     /// The `nbf` claim. Default: the issue time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let later = UNIX_EPOCH + Duration::from_secs(4_000_000_000);
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().not_before(later))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert_eq!(claims["nbf"], 4_000_000_000u64);
+    /// # Ok(()) }
+    /// ```
     pub fn not_before(mut self, at: SystemTime) -> Self {
         self.not_before = Some(at);
         self
     }
 
     /// The `iat` claim. Default: now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().issued_at(at))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert_eq!(claims["iat"], 1_700_000_000);
+    /// assert_eq!(claims["exp"], 1_700_003_600);
+    /// # Ok(()) }
+    /// ```
     pub fn issued_at(mut self, at: SystemTime) -> Self {
         self.issued_at = Some(at);
         self
     }
 
     /// The `exp` claim, overriding [`TokenOptions::ttl`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let expired = SystemTime::now() - Duration::from_secs(1);
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().expires_at(expired))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert!(claims["exp"].as_i64().unwrap() < claims["iat"].as_i64().unwrap());
+    /// # Ok(()) }
+    /// ```
     pub fn expires_at(mut self, at: SystemTime) -> Self {
         self.expires_at = Some(at);
         self
     }
 
     /// The `aud` claim, any JSON (a string, a list...). Default: `[auth origin, app id]`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().audience("other".into()))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert_eq!(claims["aud"], "other");
+    /// # Ok(()) }
+    /// ```
     pub fn audience(mut self, audience: Value) -> Self {
         self.audience = Some(audience);
         self
     }
 
     /// The `iss` claim. Default: `{auth_base}/v1/apps/{app_id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().issuer("https://evil.example"))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert_eq!(claims["iss"], "https://evil.example");
+    /// # Ok(()) }
+    /// ```
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
     /// Sets a claim, replacing a standard one of the same name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let options = TokenOptions::default().claim("sub", 7.into()).claim("role", "admin".into());
+    /// let token = emulator.issue_token_with("u", options)?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert_eq!((claims["sub"].as_i64(), claims["role"].as_str()), (Some(7), Some("admin")));
+    /// # Ok(()) }
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: Value) -> Self {
         let name = name.into();
         self.removed.retain(|n| *n != name);
@@ -157,6 +254,19 @@ impl TokenOptions {
     }
 
     /// Leaves a claim out (e.g. `exp` or `sub`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().without_claim("exp"))?;
+    /// let claims = jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(&token).unwrap();
+    /// assert!(claims.get("exp").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn without_claim(mut self, name: impl Into<String>) -> Self {
         let name = name.into();
         self.claims.remove(&name);
@@ -165,6 +275,18 @@ impl TokenOptions {
     }
 
     /// The header `kid`, whichever key signs (e.g. a kid the JWKS does not have).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().kid("gone"))?;
+    /// assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(), Some("gone"));
+    /// # Ok(()) }
+    /// ```
     pub fn kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
         self
@@ -172,6 +294,19 @@ impl TokenOptions {
 
     /// Signs with a fresh key the JWKS does not publish, under the current key's `kid` (unless
     /// [`TokenOptions::kid`] says otherwise): a token whose signature does not verify.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use passage_identity::emulator::{Emulator, TokenOptions};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let token = emulator.issue_token_with("u", TokenOptions::default().signed_by_unknown_key())?;
+    /// let kid = jsonwebtoken::decode_header(&token).unwrap().kid;
+    /// assert_eq!(kid, Some(emulator.signing_kids()[0].clone()));
+    /// # Ok(()) }
+    /// ```
     pub fn signed_by_unknown_key(mut self) -> Self {
         self.foreign_key = true;
         self

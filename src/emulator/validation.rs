@@ -5,7 +5,8 @@ use super::api_error::ApiError;
 /// Trims and lower-cases an email address and checks its shape (`local@domain`, no spaces).
 pub(crate) fn normalize_email(raw: &str) -> Result<String, ApiError> {
     let email = raw.trim().to_lowercase();
-    let invalid = || ApiError::invalid_request(format!("email {raw:?} is not a valid email address"));
+    let invalid =
+        || ApiError::invalid_request(format!("email {raw:?} is not a valid email address"));
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
     let well_formed = !local.is_empty()
         && !domain.is_empty()
@@ -66,12 +67,22 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_trimmed() {
-        assert_eq!(normalize_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
     }
 
     #[test]
     fn emails_without_an_at_or_with_spaces_are_rejected() {
-        for bad in ["ada", "@example.com", "ada@", "a b@example.com", "a@b@c", "a@.com"] {
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@",
+            "a b@example.com",
+            "a@b@c",
+            "a@.com",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }
@@ -84,7 +95,14 @@ mod tests {
 
     #[test]
     fn non_e164_phones_are_rejected() {
-        for bad in ["15551234567", "+0551234567", "+1", "+1234567890123456", "+1 555", "+1-555"] {
+        for bad in [
+            "15551234567",
+            "+0551234567",
+            "+1",
+            "+1234567890123456",
+            "+1 555",
+            "+1-555",
+        ] {
             assert!(normalize_phone(bad).is_err(), "{bad}");
         }
     }
@@ -93,7 +111,11 @@ mod tests {
     fn magic_link_paths_must_be_relative() {
         assert!(check_relative_path("/welcome").is_ok());
         assert!(check_relative_path("welcome?next=a:b").is_ok());
-        for bad in ["https://evil.example/x", "//evil.example", "javascript:alert(1)"] {
+        for bad in [
+            "https://evil.example/x",
+            "//evil.example",
+            "javascript:alert(1)",
+        ] {
             assert!(check_relative_path(bad).is_err(), "{bad}");
         }
     }

@@ -43,17 +43,33 @@ impl Drop for Running {
 
 #[tokio::test]
 async fn the_binary_prints_its_json_line_and_serves() {
-    let mut running = Running::start(&["--port", "0", "--app-id", "bin_app", "--api-key", "bin_key"]);
+    let mut running =
+        Running::start(&["--port", "0", "--app-id", "bin_app", "--api-key", "bin_key"]);
     let line = running.json_line();
     let object = line.as_object().unwrap();
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["api_base_url", "api_key", "app_id", "auth_base_url", "jwks_url"]);
-    assert_eq!((line["app_id"].as_str(), line["api_key"].as_str()), (Some("bin_app"), Some("bin_key")));
+    assert_eq!(
+        keys,
+        [
+            "api_base_url",
+            "api_key",
+            "app_id",
+            "auth_base_url",
+            "jwks_url"
+        ]
+    );
+    assert_eq!(
+        (line["app_id"].as_str(), line["api_key"].as_str()),
+        (Some("bin_app"), Some("bin_key"))
+    );
     let auth_base = line["auth_base_url"].as_str().unwrap();
     assert!(auth_base.starts_with("http://127.0.0.1:"), "{auth_base}");
     assert_eq!(line["api_base_url"], format!("{auth_base}/v1"));
-    assert_eq!(line["jwks_url"], format!("{auth_base}/v1/apps/bin_app/.well-known/jwks.json"));
+    assert_eq!(
+        line["jwks_url"],
+        format!("{auth_base}/v1/apps/bin_app/.well-known/jwks.json")
+    );
 
     let passage = passage_identity::Passage::builder("bin_app")
         .api_key("bin_key")
@@ -70,7 +86,12 @@ async fn the_binary_prints_its_json_line_and_serves() {
         .await
         .unwrap();
     assert_eq!(created.status(), reqwest::StatusCode::CREATED);
-    let jwks: Value = reqwest::get(line["jwks_url"].as_str().unwrap()).await.unwrap().json().await.unwrap();
+    let jwks: Value = reqwest::get(line["jwks_url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
 
     let mut rest = String::new();
@@ -96,11 +117,24 @@ fn the_binary_stops_cleanly_on_sigterm() {
 
 #[test]
 fn bad_arguments_exit_with_code_2_and_say_why() {
-    for args in [&["--port", "not-a-port"][..], &["--frobnicate"], &["--port"], &["--app-id", "no/slashes"]] {
-        let output = Command::new(BINARY).args(args).stdin(Stdio::null()).output().unwrap();
+    for args in [
+        &["--port", "not-a-port"][..],
+        &["--frobnicate"],
+        &["--port"],
+        &["--app-id", "no/slashes"],
+    ] {
+        let output = Command::new(BINARY)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        let explained = if args[0] == "--app-id" { "app_id" } else { "Usage" };
+        let explained = if args[0] == "--app-id" {
+            "app_id"
+        } else {
+            "Usage"
+        };
         assert!(stderr.contains(explained), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "nothing on stdout");
         assert!(!stderr.contains("panicked"), "{stderr}");

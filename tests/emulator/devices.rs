@@ -35,7 +35,13 @@ async fn list_devices_shows_the_devices_added() {
 async fn a_user_without_devices_lists_none() {
     let emulator = emulator().await;
     let user = create_user(&emulator, "ada@example.com").await;
-    let reply = call(&emulator, Method::GET, &format!("{}/users/{}/devices", app_path(&emulator), user.id), None).await;
+    let reply = call(
+        &emulator,
+        Method::GET,
+        &format!("{}/users/{}/devices", app_path(&emulator), user.id),
+        None,
+    )
+    .await;
     assert_eq!(reply.json(), serde_json::json!({"devices": []}));
 }
 
@@ -74,21 +80,30 @@ async fn delete_of_an_unknown_device_is_404_device_not_found() {
             .send()
             .await,
     );
-    assert_eq!((status, error.code.as_str()), (StatusCode::NOT_FOUND, "device_not_found"));
+    assert_eq!(
+        (status, error.code.as_str()),
+        (StatusCode::NOT_FOUND, "device_not_found")
+    );
 }
 
 #[tokio::test]
 async fn adding_a_device_to_an_unknown_user_fails() {
     let emulator = emulator().await;
     let error = emulator.add_device("nobody", "Laptop").unwrap_err();
-    assert!(matches!(error, EmulatorError::UserNotFound(ref id) if id == "nobody"), "{error}");
+    assert!(
+        matches!(error, EmulatorError::UserNotFound(ref id) if id == "nobody"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn revoke_refresh_tokens_answers_200_with_no_body_and_counts() {
     let emulator = emulator().await;
     let user = create_user(&emulator, "ada@example.com").await;
-    assert_eq!(emulator.refresh_token_revocations(&user.id).unwrap().count, 0);
+    assert_eq!(
+        emulator.refresh_token_revocations(&user.id).unwrap().count,
+        0
+    );
     let path = format!("{}/users/{}/tokens", app_path(&emulator), user.id);
     let reply = call(&emulator, Method::DELETE, &path, None).await;
     assert_eq!((reply.status, reply.text.as_str()), (StatusCode::OK, ""));

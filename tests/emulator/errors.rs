@@ -48,9 +48,19 @@ async fn every_management_route_with_a_wrong_api_key_is_401_invalid_access_token
     let user = create_user(&emulator, "ada@example.com").await;
     for (method, path) in management_routes(&emulator, &user.id) {
         for header in ["Bearer not-the-key", "Basic abc", "Bearer", "not-the-key"] {
-            let reply =
-                call_raw(&emulator, method.clone(), &path, Auth::Header(header), Some("{}")).await;
-            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {path} {header}");
+            let reply = call_raw(
+                &emulator,
+                method.clone(),
+                &path,
+                Auth::Header(header),
+                Some("{}"),
+            )
+            .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {header}"
+            );
             reply.assert_error(StatusCode::UNAUTHORIZED, "invalid_access_token");
         }
     }
@@ -60,7 +70,14 @@ async fn every_management_route_with_a_wrong_api_key_is_401_invalid_access_token
 async fn the_bearer_scheme_is_case_insensitive() {
     let emulator = emulator().await;
     let header = format!("bearer {}", emulator.api_key());
-    let reply = call_raw(&emulator, Method::GET, &app_path(&emulator), Auth::Header(&header), None).await;
+    let reply = call_raw(
+        &emulator,
+        Method::GET,
+        &app_path(&emulator),
+        Auth::Header(&header),
+        None,
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
@@ -68,12 +85,28 @@ async fn the_bearer_scheme_is_case_insensitive() {
 async fn another_app_id_is_404_app_not_found() {
     let emulator = emulator().await;
     let passage = emulator.passage();
-    let (status, error) = api_error(passage.raw().get_app().app_id("someone_elses_app").send().await);
+    let (status, error) = api_error(
+        passage
+            .raw()
+            .get_app()
+            .app_id("someone_elses_app")
+            .send()
+            .await,
+    );
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error.code, "app_not_found");
-    let (status, error) =
-        api_error(passage.raw().list_paginated_users().app_id("someone_elses_app").send().await);
-    assert_eq!((status, error.code.as_str()), (StatusCode::NOT_FOUND, "app_not_found"));
+    let (status, error) = api_error(
+        passage
+            .raw()
+            .list_paginated_users()
+            .app_id("someone_elses_app")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, error.code.as_str()),
+        (StatusCode::NOT_FOUND, "app_not_found")
+    );
 }
 
 #[tokio::test]
@@ -82,7 +115,11 @@ async fn every_user_route_with_an_unknown_user_is_404_user_not_found() {
     let user = format!("{}/users/{}", app_path(&emulator), "a".repeat(24));
     let routes = [
         (Method::GET, user.clone(), None),
-        (Method::PATCH, user.clone(), Some(json!({"email": "x@example.com"}))),
+        (
+            Method::PATCH,
+            user.clone(),
+            Some(json!({"email": "x@example.com"})),
+        ),
         (Method::DELETE, user.clone(), None),
         (Method::PATCH, format!("{user}/activate"), None),
         (Method::PATCH, format!("{user}/deactivate"), None),
@@ -101,7 +138,13 @@ async fn every_user_route_with_an_unknown_user_is_404_user_not_found() {
 async fn malformed_json_is_400_invalid_request() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
-    for body in ["{\"email\": ", "not json", "", "[\"a@example.com\"]", "\"a@example.com\""] {
+    for body in [
+        "{\"email\": ",
+        "not json",
+        "",
+        "[\"a@example.com\"]",
+        "\"a@example.com\"",
+    ] {
         let reply = call_raw(&emulator, Method::POST, &users, Auth::ApiKey, Some(body)).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}");
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
@@ -114,9 +157,18 @@ async fn fields_of_the_wrong_type_are_400_invalid_request() {
     let app = app_path(&emulator);
     let cases = [
         (format!("{app}/users"), json!({"email": 42})),
-        (format!("{app}/users"), json!({"email": "a@example.com", "user_metadata": "x"})),
-        (format!("{app}/magic-links"), json!({"email": "a@example.com", "ttl": "ten"})),
-        (format!("{app}/magic-links"), json!({"email": "a@example.com", "send": "yes"})),
+        (
+            format!("{app}/users"),
+            json!({"email": "a@example.com", "user_metadata": "x"}),
+        ),
+        (
+            format!("{app}/magic-links"),
+            json!({"email": "a@example.com", "ttl": "ten"}),
+        ),
+        (
+            format!("{app}/magic-links"),
+            json!({"email": "a@example.com", "send": "yes"}),
+        ),
     ];
     for (path, body) in cases {
         let reply = call(&emulator, Method::POST, &path, Some(body.clone())).await;
@@ -129,8 +181,20 @@ async fn fields_of_the_wrong_type_are_400_invalid_request() {
 async fn a_phone_that_is_not_e164_is_400_invalid_request() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
-    for phone in ["5551234567", "+05551234567", "+1", "+1234567890123456", "+1 555 123"] {
-        let reply = call(&emulator, Method::POST, &users, Some(json!({"phone": phone}))).await;
+    for phone in [
+        "5551234567",
+        "+05551234567",
+        "+1",
+        "+1234567890123456",
+        "+1 555 123",
+    ] {
+        let reply = call(
+            &emulator,
+            Method::POST,
+            &users,
+            Some(json!({"phone": phone})),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{phone}");
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     }
@@ -140,7 +204,13 @@ async fn a_phone_that_is_not_e164_is_400_invalid_request() {
 async fn an_email_that_is_not_an_address_is_400_invalid_request() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
-    let reply = call(&emulator, Method::POST, &users, Some(json!({"email": "ada at example"}))).await;
+    let reply = call(
+        &emulator,
+        Method::POST,
+        &users,
+        Some(json!({"email": "ada at example"})),
+    )
+    .await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
 }
 
@@ -148,11 +218,26 @@ async fn an_email_that_is_not_an_address_is_400_invalid_request() {
 async fn a_user_without_email_or_phone_is_400_invalid_request() {
     let emulator = emulator().await;
     let passage = emulator.passage();
-    let (status, error) =
-        api_error(passage.raw().create_user().app_id(passage.app_id()).send().await);
-    assert_eq!((status, error.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let (status, error) = api_error(
+        passage
+            .raw()
+            .create_user()
+            .app_id(passage.app_id())
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, error.code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
     let users = format!("{}/users", app_path(&emulator));
-    let reply = call(&emulator, Method::POST, &users, Some(json!({"email": "", "phone": " "}))).await;
+    let reply = call(
+        &emulator,
+        Method::POST,
+        &users,
+        Some(json!({"email": "", "phone": " "})),
+    )
+    .await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
 }
 
@@ -161,8 +246,16 @@ async fn a_taken_email_or_phone_is_400_invalid_request() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
     let first = json!({"email": "ada@example.com", "phone": "+15551234567"});
-    assert_eq!(call(&emulator, Method::POST, &users, Some(first)).await.status, StatusCode::CREATED);
-    for body in [json!({"email": "ADA@example.com"}), json!({"phone": "+15551234567"})] {
+    assert_eq!(
+        call(&emulator, Method::POST, &users, Some(first))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    for body in [
+        json!({"email": "ADA@example.com"}),
+        json!({"phone": "+15551234567"}),
+    ] {
         let reply = call(&emulator, Method::POST, &users, Some(body.clone())).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
@@ -175,11 +268,26 @@ async fn a_limit_out_of_range_is_400_invalid_request() {
     let emulator = emulator().await;
     let passage = emulator.passage();
     let (status, error) = api_error(
-        passage.raw().list_paginated_users().app_id(passage.app_id()).limit(501u64).send().await,
+        passage
+            .raw()
+            .list_paginated_users()
+            .app_id(passage.app_id())
+            .limit(501u64)
+            .send()
+            .await,
     );
-    assert_eq!((status, error.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    assert_eq!(
+        (status, error.code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
     let users = format!("{}/users", app_path(&emulator));
-    for query in ["limit=0", "limit=-1", "limit=ten", "page=0", "created_before=soon"] {
+    for query in [
+        "limit=0",
+        "limit=-1",
+        "limit=ten",
+        "page=0",
+        "created_before=soon",
+    ] {
         let reply = call(&emulator, Method::GET, &format!("{users}?{query}"), None).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
@@ -205,7 +313,10 @@ async fn a_method_a_route_does_not_have_is_a_json_405() {
 async fn a_body_over_the_limit_is_a_json_413() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
-    let huge = format!("{{\"email\": \"{}@example.com\"}}", "a".repeat(2 * 1024 * 1024));
+    let huge = format!(
+        "{{\"email\": \"{}@example.com\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
     let reply = call_raw(&emulator, Method::POST, &users, Auth::ApiKey, Some(&huge)).await;
     reply.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large");
 }

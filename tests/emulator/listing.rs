@@ -62,7 +62,11 @@ async fn the_default_anchor_is_just_after_now_and_is_echoed() {
     let page = list(&emulator, "").await;
     assert!(page.created_before > user.created_at.timestamp());
     assert!(page.created_before <= chrono::Utc::now().timestamp() + 2);
-    let again = list(&emulator, &format!("created_before={}", page.created_before)).await;
+    let again = list(
+        &emulator,
+        &format!("created_before={}", page.created_before),
+    )
+    .await;
     assert_eq!(again.created_before, page.created_before);
 }
 
@@ -99,7 +103,11 @@ async fn pages_cover_every_user_once() {
     let anchor = first.created_before;
     seen.extend(first.users.iter().map(|u| u.id.clone()));
     for page in 2..=5 {
-        let next = list(&emulator, &format!("limit=5&page={page}&created_before={anchor}")).await;
+        let next = list(
+            &emulator,
+            &format!("limit=5&page={page}&created_before={anchor}"),
+        )
+        .await;
         seen.extend(next.users.iter().map(|u| u.id.clone()));
     }
     assert_eq!(seen.len(), 23);
@@ -120,7 +128,11 @@ async fn pages_stay_stable_while_users_are_created_between_them() {
         for i in 0..3 {
             create_user(&emulator, &format!("new{page}_{i}@example.com")).await;
         }
-        let next = list(&emulator, &format!("limit=7&page={page}&created_before={anchor}")).await;
+        let next = list(
+            &emulator,
+            &format!("limit=7&page={page}&created_before={anchor}"),
+        )
+        .await;
         assert_eq!(next.total_users, 30, "the total is the anchored one");
         seen.extend(next.users.iter().map(|u| u.id.clone()));
         if next.links.next.href.is_empty() {
@@ -129,8 +141,15 @@ async fn pages_stay_stable_while_users_are_created_between_them() {
         page += 1;
     }
     assert_eq!(seen.len(), 30, "no duplicates");
-    assert_eq!(seen.into_iter().collect::<HashSet<_>>(), ids, "none missing");
-    assert_eq!(list(&emulator, "limit=1").await.total_users, 30 + 3 * (page - 1));
+    assert_eq!(
+        seen.into_iter().collect::<HashSet<_>>(),
+        ids,
+        "none missing"
+    );
+    assert_eq!(
+        list(&emulator, "limit=1").await.total_users,
+        30 + 3 * (page - 1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,13 +175,21 @@ async fn pages_stay_stable_while_users_are_created_concurrently() {
     };
     let mut seen: Vec<String> = first.users.iter().map(|u| u.id.clone()).collect();
     for page in 2..=5 {
-        let next = list(&emulator, &format!("limit=9&page={page}&created_before={anchor}")).await;
+        let next = list(
+            &emulator,
+            &format!("limit=9&page={page}&created_before={anchor}"),
+        )
+        .await;
         assert_eq!(next.total_users, 40);
         seen.extend(next.users.iter().map(|u| u.id.clone()));
     }
     writer.await.unwrap();
     assert_eq!(seen.len(), 40, "no duplicates");
-    assert_eq!(seen.into_iter().collect::<HashSet<_>>(), ids, "none missing");
+    assert_eq!(
+        seen.into_iter().collect::<HashSet<_>>(),
+        ids,
+        "none missing"
+    );
     assert_eq!(list(&emulator, "").await.total_users, 80);
 }
 
@@ -170,7 +197,11 @@ async fn pages_stay_stable_while_users_are_created_concurrently() {
 async fn links_are_relative_and_carry_the_query() {
     let emulator = emulator().await;
     seed(&emulator, 12);
-    let page = list(&emulator, "limit=5&page=2&identifier=like:%25example%25&order_by=email:ASC").await;
+    let page = list(
+        &emulator,
+        "limit=5&page=2&identifier=like:%25example%25&order_by=email:ASC",
+    )
+    .await;
     let anchor = page.created_before;
     let users = format!("{}/users", app_path(&emulator));
     let tail = "&order_by=email%3AASC&identifier=like%3A%25example%25";
@@ -210,11 +241,20 @@ async fn order_by_sorts_by_the_fields_given() {
     emulator.record_login(&ids[0]).unwrap();
     emulator.record_login(&ids[2]).unwrap();
     let by_email = list(&emulator, "order_by=email:ASC").await;
-    assert_eq!(emails(&by_email), ["u0@example.com", "u1@example.com", "u2@example.com"]);
+    assert_eq!(
+        emails(&by_email),
+        ["u0@example.com", "u1@example.com", "u2@example.com"]
+    );
     let by_email_desc = list(&emulator, "order_by=email:DESC").await;
-    assert_eq!(emails(&by_email_desc), ["u2@example.com", "u1@example.com", "u0@example.com"]);
+    assert_eq!(
+        emails(&by_email_desc),
+        ["u2@example.com", "u1@example.com", "u0@example.com"]
+    );
     let by_logins = list(&emulator, "order_by=login_count:DESC,email:ASC").await;
-    assert_eq!(emails(&by_logins), ["u0@example.com", "u2@example.com", "u1@example.com"]);
+    assert_eq!(
+        emails(&by_logins),
+        ["u0@example.com", "u2@example.com", "u1@example.com"]
+    );
 }
 
 #[tokio::test]
@@ -222,7 +262,13 @@ async fn order_by_an_unknown_field_or_direction_is_invalid_request() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
     for order in ["identifier:ASC", "email:SIDEWAYS", "email"] {
-        let reply = call(&emulator, Method::GET, &format!("{users}?order_by={order}"), None).await;
+        let reply = call(
+            &emulator,
+            Method::GET,
+            &format!("{users}?order_by={order}"),
+            None,
+        )
+        .await;
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     }
 }
@@ -230,9 +276,15 @@ async fn order_by_an_unknown_field_or_direction_is_invalid_request() {
 #[tokio::test]
 async fn identifier_matches_email_or_phone_case_insensitively() {
     let emulator = emulator().await;
-    let by_email = emulator.create_user_directly(Some("ada@example.com"), None).unwrap();
-    let by_phone = emulator.create_user_directly(None, Some("+15551234567")).unwrap();
-    emulator.create_user_directly(Some("bob@example.org"), None).unwrap();
+    let by_email = emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let by_phone = emulator
+        .create_user_directly(None, Some("+15551234567"))
+        .unwrap();
+    emulator
+        .create_user_directly(Some("bob@example.org"), None)
+        .unwrap();
     let passage = emulator.passage();
     let found = passage
         .raw()
@@ -261,11 +313,19 @@ async fn identifier_matches_email_or_phone_case_insensitively() {
 #[tokio::test]
 async fn text_operators_filter_identifiers_and_ids() {
     let emulator = emulator().await;
-    emulator.create_user_directly(Some("ada@example.com"), None).unwrap();
-    emulator.create_user_directly(Some("alan@example.com"), None).unwrap();
-    let bob = emulator.create_user_directly(Some("bob@example.org"), None).unwrap();
+    emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    emulator
+        .create_user_directly(Some("alan@example.com"), None)
+        .unwrap();
+    let bob = emulator
+        .create_user_directly(Some("bob@example.org"), None)
+        .unwrap();
     // A phone-only user lists with an empty email, first in email order.
-    emulator.create_user_directly(None, Some("+15550000000")).unwrap();
+    emulator
+        .create_user_directly(None, Some("+15550000000"))
+        .unwrap();
     let by_email = |query: &str| {
         let emulator = &emulator;
         let query = format!("{query}&order_by=email:ASC");
@@ -274,21 +334,39 @@ async fn text_operators_filter_identifiers_and_ids() {
             page.users.into_iter().map(|u| u.email).collect::<Vec<_>>()
         }
     };
-    assert_eq!(by_email("identifier=like:example.com").await, ["ada@example.com", "alan@example.com"]);
-    assert_eq!(by_email("identifier=like:a%25@%25").await, ["ada@example.com", "alan@example.com"]);
+    assert_eq!(
+        by_email("identifier=like:example.com").await,
+        ["ada@example.com", "alan@example.com"]
+    );
+    assert_eq!(
+        by_email("identifier=like:a%25@%25").await,
+        ["ada@example.com", "alan@example.com"]
+    );
     assert_eq!(by_email("identifier=like:%2B1555").await, [""]);
-    assert_eq!(by_email("identifier=not_like:%25.com").await, ["", "bob@example.org"]);
+    assert_eq!(
+        by_email("identifier=not_like:%25.com").await,
+        ["", "bob@example.org"]
+    );
     assert_eq!(
         by_email("identifier=ne:ada@example.com").await,
         ["", "alan@example.com", "bob@example.org"]
     );
     assert_eq!(by_email("identifier=gt:b").await, ["bob@example.org"]);
     // '+' sorts before letters, so the phone is "less than" too.
-    assert_eq!(by_email("identifier=lt:alan@example.com").await, ["", "ada@example.com"]);
-    assert_eq!(by_email(&format!("id={}", bob.id)).await, ["bob@example.org"]);
+    assert_eq!(
+        by_email("identifier=lt:alan@example.com").await,
+        ["", "ada@example.com"]
+    );
+    assert_eq!(
+        by_email(&format!("id={}", bob.id)).await,
+        ["bob@example.org"]
+    );
     assert_eq!(by_email(&format!("id=ne:{}", bob.id)).await.len(), 3);
     let prefix = &bob.id[..12];
-    assert_eq!(by_email(&format!("id=like:{prefix}%25")).await, ["bob@example.org"]);
+    assert_eq!(
+        by_email(&format!("id=like:{prefix}%25")).await,
+        ["bob@example.org"]
+    );
 }
 
 #[tokio::test]
@@ -296,8 +374,18 @@ async fn status_filters_by_status() {
     let emulator = emulator().await;
     let ids = seed(&emulator, 3);
     let passage = emulator.passage();
-    passage.raw().deactivate_user().app_id(passage.app_id()).user_id(&ids[1]).send().await.unwrap();
-    assert_eq!(emails(&list(&emulator, "status=inactive").await), ["u1@example.com"]);
+    passage
+        .raw()
+        .deactivate_user()
+        .app_id(passage.app_id())
+        .user_id(&ids[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(&list(&emulator, "status=inactive").await),
+        ["u1@example.com"]
+    );
     assert_eq!(list(&emulator, "status=ne:inactive").await.total_users, 2);
     assert_eq!(list(&emulator, "status=active").await.total_users, 2);
     assert_eq!(list(&emulator, "status=like:act").await.total_users, 3);
@@ -311,9 +399,18 @@ async fn login_count_filters_with_comparisons() {
         emulator.record_login(&ids[0]).unwrap();
     }
     emulator.record_login(&ids[1]).unwrap();
-    assert_eq!(emails(&list(&emulator, "login_count=gt:1").await), ["u0@example.com"]);
-    assert_eq!(emails(&list(&emulator, "login_count=lt:1").await), ["u2@example.com"]);
-    assert_eq!(emails(&list(&emulator, "login_count=1").await), ["u1@example.com"]);
+    assert_eq!(
+        emails(&list(&emulator, "login_count=gt:1").await),
+        ["u0@example.com"]
+    );
+    assert_eq!(
+        emails(&list(&emulator, "login_count=lt:1").await),
+        ["u2@example.com"]
+    );
+    assert_eq!(
+        emails(&list(&emulator, "login_count=1").await),
+        ["u1@example.com"]
+    );
     assert_eq!(list(&emulator, "login_count=ne:3").await.total_users, 2);
 }
 
@@ -322,9 +419,8 @@ async fn timestamps_filter_with_comparisons() {
     let emulator = emulator().await;
     let ids = seed(&emulator, 3);
     let middle = emulator.user(&ids[1]).unwrap();
-    let at = |t: chrono::DateTime<chrono::Utc>| {
-        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    };
+    let at =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let created = at(middle.created_at);
     let same = list(&emulator, &format!("created_at={created}")).await;
     assert!(emails(&same).contains(&"u1@example.com"));
@@ -338,8 +434,14 @@ async fn timestamps_filter_with_comparisons() {
     assert_eq!(not_same.total_users, 3 - same.total_users);
 
     let newest = emulator.user(&ids[2]).unwrap();
-    emulator.update_user_directly(&ids[0], Some("renamed@example.com"), None, None).unwrap();
-    let since = list(&emulator, &format!("updated_at=gt:{}", at(newest.updated_at))).await;
+    emulator
+        .update_user_directly(&ids[0], Some("renamed@example.com"), None, None)
+        .unwrap();
+    let since = list(
+        &emulator,
+        &format!("updated_at=gt:{}", at(newest.updated_at)),
+    )
+    .await;
     assert_eq!(emails(&since), ["renamed@example.com"]);
 
     emulator.record_login(&ids[2]).unwrap();
@@ -369,7 +471,13 @@ async fn filters_with_bad_values_are_invalid_request() {
 async fn list_items_are_the_short_user_form() {
     let emulator = emulator().await;
     create_user(&emulator, "ada@example.com").await;
-    let reply = call(&emulator, Method::GET, &format!("{}/users", app_path(&emulator)), None).await;
+    let reply = call(
+        &emulator,
+        Method::GET,
+        &format!("{}/users", app_path(&emulator)),
+        None,
+    )
+    .await;
     let body: Value = reply.json();
     let item = body["users"][0].as_object().unwrap();
     assert!(!item.contains_key("webauthn_devices"));

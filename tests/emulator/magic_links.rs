@@ -38,7 +38,11 @@ async fn a_magic_link_by_email_answers_201_with_the_link() {
     assert!(!link.secret.is_empty() && !link.id.is_empty());
     assert_eq!(
         link.url,
-        format!("{}/welcome?psg_magic_link={}", emulator.auth_base_url(), link.secret)
+        format!(
+            "{}/welcome?psg_magic_link={}",
+            emulator.auth_base_url(),
+            link.secret
+        )
     );
     assert_eq!(emulator.magic_links(), [link]);
 }
@@ -46,26 +50,36 @@ async fn a_magic_link_by_email_answers_201_with_the_link() {
 #[tokio::test]
 async fn a_magic_link_by_phone_goes_to_that_phone() {
     let emulator = emulator().await;
-    let user = emulator.create_user_directly(None, Some("+15551234567")).unwrap();
+    let user = emulator
+        .create_user_directly(None, Some("+15551234567"))
+        .unwrap();
     let passage = emulator.passage();
     let link = passage
         .raw()
         .create_magic_link()
         .app_id(passage.app_id())
-        .body_map(|b| b.phone(Some("+15551234567".parse().unwrap())).ttl(Some(5.try_into().unwrap())))
+        .body_map(|b| {
+            b.phone(Some("+15551234567".parse().unwrap()))
+                .ttl(Some(5.try_into().unwrap()))
+        })
         .send()
         .await
         .unwrap()
         .into_inner()
         .magic_link;
-    assert_eq!((link.user_id.as_str(), link.identifier.as_str()), (user.id.as_str(), "+15551234567"));
+    assert_eq!(
+        (link.user_id.as_str(), link.identifier.as_str()),
+        (user.id.as_str(), "+15551234567")
+    );
     assert_eq!(link.ttl, 5);
 }
 
 #[tokio::test]
 async fn a_magic_link_by_user_id_uses_the_channel_given() {
     let emulator = emulator().await;
-    let user = emulator.create_user_directly(Some("ada@example.com"), Some("+15551234567")).unwrap();
+    let user = emulator
+        .create_user_directly(Some("ada@example.com"), Some("+15551234567"))
+        .unwrap();
     let passage = emulator.passage();
     let link = passage
         .raw()
@@ -89,11 +103,23 @@ async fn a_magic_link_by_user_id_uses_the_channel_given() {
 async fn a_login_link_for_a_new_email_creates_a_pending_user() {
     let emulator = emulator().await;
     let path = format!("{}/magic-links", app_path(&emulator));
-    let reply = call(&emulator, Method::POST, &path, Some(json!({"email": "new@example.com"}))).await;
+    let reply = call(
+        &emulator,
+        Method::POST,
+        &path,
+        Some(json!({"email": "new@example.com"})),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    let user_id = reply.json()["magic_link"]["user_id"].as_str().unwrap().to_owned();
+    let user_id = reply.json()["magic_link"]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let user = emulator.user(&user_id).unwrap();
-    assert_eq!((user.email.as_str(), user.status), ("new@example.com", UserStatus::Pending));
+    assert_eq!(
+        (user.email.as_str(), user.status),
+        ("new@example.com", UserStatus::Pending)
+    );
 }
 
 #[tokio::test]
@@ -114,11 +140,17 @@ async fn a_magic_link_for_an_unknown_user_id_is_404_user_not_found() {
             .raw()
             .create_magic_link()
             .app_id(passage.app_id())
-            .body_map(|b| b.user_id(Some("x".repeat(24))).channel(Some(MagicLinkChannel::Email)))
+            .body_map(|b| {
+                b.user_id(Some("x".repeat(24)))
+                    .channel(Some(MagicLinkChannel::Email))
+            })
             .send()
             .await,
     );
-    assert_eq!((status, error.code.as_str()), (StatusCode::NOT_FOUND, "user_not_found"));
+    assert_eq!(
+        (status, error.code.as_str()),
+        (StatusCode::NOT_FOUND, "user_not_found")
+    );
 }
 
 #[tokio::test]
@@ -142,7 +174,12 @@ async fn bad_magic_link_requests_are_invalid_request() {
     ];
     for body in cases {
         let reply = call(&emulator, Method::POST, &path, Some(body.clone())).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            reply.text
+        );
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     }
     assert!(emulator.magic_links().is_empty());

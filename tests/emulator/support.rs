@@ -66,8 +66,13 @@ impl Reply {
             body["error"].as_str().is_some_and(|m| !m.is_empty()),
             "a message: {body}"
         );
-        let content_type = self.headers[reqwest::header::CONTENT_TYPE].to_str().unwrap();
-        assert!(content_type.starts_with("application/json"), "{content_type}");
+        let content_type = self.headers[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
     }
 }
 

@@ -13,7 +13,12 @@ use serde_json::{json, Value};
 use crate::support::{call, call_raw, emulator, Auth};
 
 async fn fetch_jwks(emulator: &Emulator) -> JwkSet {
-    reqwest::get(emulator.jwks_url()).await.unwrap().json().await.unwrap()
+    reqwest::get(emulator.jwks_url())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Verifies `token` as the vendor SDKs do (RS256, known kid, exp and nbf without leeway, aud
@@ -41,13 +46,23 @@ async fn the_jwks_holds_the_signing_key_as_an_rsa_jwk() {
     let emulator = emulator().await;
     let response = reqwest::get(emulator.jwks_url()).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
     assert!(response.headers().get("cache-control").is_none());
     let jwks: Value = response.json().await.unwrap();
     let keys = jwks["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
     let key = &keys[0];
-    assert_eq!((key["kty"].as_str(), key["use"].as_str(), key["alg"].as_str()), (Some("RSA"), Some("sig"), Some("RS256")));
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["use"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("RSA"), Some("sig"), Some("RS256"))
+    );
     assert_eq!(key["kid"], emulator.signing_kids()[0]);
     assert!(key["n"].as_str().unwrap().len() > 300, "2048-bit modulus");
     assert_eq!(key["e"], "AQAB");
@@ -76,7 +91,14 @@ async fn the_jwks_carries_max_age_when_configured() {
 #[tokio::test]
 async fn the_jwks_of_another_app_is_404_app_not_found() {
     let emulator = emulator().await;
-    let reply = call_raw(&emulator, Method::GET, "/v1/apps/other/.well-known/jwks.json", Auth::Nothing, None).await;
+    let reply = call_raw(
+        &emulator,
+        Method::GET,
+        "/v1/apps/other/.well-known/jwks.json",
+        Auth::Nothing,
+        None,
+    )
+    .await;
     reply.assert_error(StatusCode::NOT_FOUND, "app_not_found");
 }
 
@@ -87,15 +109,27 @@ async fn an_issued_token_verifies_against_the_jwks_with_passages_claims() {
     let header = decode_header(&token).unwrap();
     assert_eq!(header.alg, Algorithm::RS256);
     assert_eq!(header.typ.as_deref(), Some("JWT"));
-    assert_eq!(header.kid.as_deref(), Some(emulator.signing_kids()[0].as_str()));
+    assert_eq!(
+        header.kid.as_deref(),
+        Some(emulator.signing_kids()[0].as_str())
+    );
     let claims = verify(&emulator, &token).await.unwrap();
     assert_eq!(claims["sub"], "user_123");
-    assert_eq!(claims["iss"], format!("{}/v1/apps/{}", emulator.auth_base_url(), emulator.app_id()));
-    assert_eq!(claims["aud"], json!([emulator.auth_base_url(), emulator.app_id()]));
+    assert_eq!(
+        claims["iss"],
+        format!("{}/v1/apps/{}", emulator.auth_base_url(), emulator.app_id())
+    );
+    assert_eq!(
+        claims["aud"],
+        json!([emulator.auth_base_url(), emulator.app_id()])
+    );
     let iat = claims["iat"].as_i64().unwrap();
     assert_eq!(claims["nbf"].as_i64().unwrap(), iat);
     assert_eq!(claims["exp"].as_i64().unwrap() - iat, 3600);
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     assert!((now - iat).abs() <= 5);
 }
 
@@ -103,16 +137,26 @@ async fn an_issued_token_verifies_against_the_jwks_with_passages_claims() {
 async fn an_expired_token_fails_verification() {
     let emulator = emulator().await;
     let past = SystemTime::now() - Duration::from_secs(60);
-    let token = emulator.issue_token_with("u", TokenOptions::default().expires_at(past)).unwrap();
-    assert_eq!(kind(verify(&emulator, &token).await), ErrorKind::ExpiredSignature);
+    let token = emulator
+        .issue_token_with("u", TokenOptions::default().expires_at(past))
+        .unwrap();
+    assert_eq!(
+        kind(verify(&emulator, &token).await),
+        ErrorKind::ExpiredSignature
+    );
 }
 
 #[tokio::test]
 async fn a_token_not_yet_valid_fails_verification() {
     let emulator = emulator().await;
     let later = SystemTime::now() + Duration::from_secs(600);
-    let token = emulator.issue_token_with("u", TokenOptions::default().not_before(later)).unwrap();
-    assert_eq!(kind(verify(&emulator, &token).await), ErrorKind::ImmatureSignature);
+    let token = emulator
+        .issue_token_with("u", TokenOptions::default().not_before(later))
+        .unwrap();
+    assert_eq!(
+        kind(verify(&emulator, &token).await),
+        ErrorKind::ImmatureSignature
+    );
 }
 
 #[tokio::test]
@@ -120,9 +164,16 @@ async fn ttl_and_issued_at_set_the_times() {
     let emulator = emulator().await;
     let issued = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
     let token = emulator
-        .issue_token_with("u", TokenOptions::default().issued_at(issued).ttl(Duration::from_secs(60)))
+        .issue_token_with(
+            "u",
+            TokenOptions::default()
+                .issued_at(issued)
+                .ttl(Duration::from_secs(60)),
+        )
         .unwrap();
-    let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&token).unwrap().claims;
+    let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&token)
+        .unwrap()
+        .claims;
     assert_eq!(claims["iat"], 2_000_000_000);
     assert_eq!(claims["nbf"], 2_000_000_000);
     assert_eq!(claims["exp"], 2_000_000_060);
@@ -134,18 +185,27 @@ async fn another_audience_or_issuer_fails_verification() {
     let token = emulator
         .issue_token_with("u", TokenOptions::default().audience(json!("someone-else")))
         .unwrap();
-    assert_eq!(kind(verify(&emulator, &token).await), ErrorKind::InvalidAudience);
+    assert_eq!(
+        kind(verify(&emulator, &token).await),
+        ErrorKind::InvalidAudience
+    );
     let token = emulator
         .issue_token_with("u", TokenOptions::default().issuer("https://evil.example"))
         .unwrap();
-    assert_eq!(kind(verify(&emulator, &token).await), ErrorKind::InvalidIssuer);
+    assert_eq!(
+        kind(verify(&emulator, &token).await),
+        ErrorKind::InvalidIssuer
+    );
 }
 
 #[tokio::test]
 async fn an_audience_of_just_the_app_id_verifies() {
     let emulator = emulator().await;
     let token = emulator
-        .issue_token_with("u", TokenOptions::default().audience(json!(emulator.app_id())))
+        .issue_token_with(
+            "u",
+            TokenOptions::default().audience(json!(emulator.app_id())),
+        )
         .unwrap();
     assert!(verify(&emulator, &token).await.is_ok());
 }
@@ -162,7 +222,9 @@ async fn extra_and_missing_claims_are_as_asked() {
                 .without_claim("nbf"),
         )
         .unwrap();
-    let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&token).unwrap().claims;
+    let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&token)
+        .unwrap()
+        .claims;
     assert_eq!(claims["role"], "admin");
     assert_eq!(claims["sub"], 42);
     assert!(claims.get("nbf").is_none());
@@ -171,8 +233,13 @@ async fn extra_and_missing_claims_are_as_asked() {
 #[tokio::test]
 async fn a_token_naming_an_unknown_kid_has_no_key_in_the_jwks() {
     let emulator = emulator().await;
-    let token = emulator.issue_token_with("u", TokenOptions::default().kid("unknown-kid")).unwrap();
-    assert_eq!(decode_header(&token).unwrap().kid.as_deref(), Some("unknown-kid"));
+    let token = emulator
+        .issue_token_with("u", TokenOptions::default().kid("unknown-kid"))
+        .unwrap();
+    assert_eq!(
+        decode_header(&token).unwrap().kid.as_deref(),
+        Some("unknown-kid")
+    );
     assert!(fetch_jwks(&emulator).await.find("unknown-kid").is_none());
 }
 
@@ -182,8 +249,14 @@ async fn a_token_signed_by_an_unknown_key_fails_the_signature_check() {
     let token = emulator
         .issue_token_with("u", TokenOptions::default().signed_by_unknown_key())
         .unwrap();
-    assert_eq!(decode_header(&token).unwrap().kid.as_deref(), Some(emulator.signing_kids()[0].as_str()));
-    assert_eq!(kind(verify(&emulator, &token).await), ErrorKind::InvalidSignature);
+    assert_eq!(
+        decode_header(&token).unwrap().kid.as_deref(),
+        Some(emulator.signing_kids()[0].as_str())
+    );
+    assert_eq!(
+        kind(verify(&emulator, &token).await),
+        ErrorKind::InvalidSignature
+    );
 }
 
 #[tokio::test]
@@ -196,8 +269,16 @@ async fn rotating_and_keeping_old_keys_publishes_both_and_signs_with_the_new() {
     assert_eq!(kids.len(), 2);
     assert_eq!(kids[1], old_kid);
     let new_token = emulator.issue_token("u").unwrap();
-    assert_eq!(decode_header(&new_token).unwrap().kid.as_deref(), Some(kids[0].as_str()));
-    let published: Vec<_> = fetch_jwks(&emulator).await.keys.iter().map(|k| k.common.key_id.clone().unwrap()).collect();
+    assert_eq!(
+        decode_header(&new_token).unwrap().kid.as_deref(),
+        Some(kids[0].as_str())
+    );
+    let published: Vec<_> = fetch_jwks(&emulator)
+        .await
+        .keys
+        .iter()
+        .map(|k| k.common.key_id.clone().unwrap())
+        .collect();
     assert_eq!(published, kids);
     assert!(verify(&emulator, &old_token).await.is_ok());
     assert!(verify(&emulator, &new_token).await.is_ok());
@@ -213,26 +294,42 @@ async fn rotating_without_keeping_old_keys_retires_them() {
     assert_ne!(emulator.signing_kids()[0], old_kid);
     assert!(fetch_jwks(&emulator).await.find(&old_kid).is_none());
     assert!(verify(&emulator, &old_token).await.is_err());
-    assert!(verify(&emulator, &emulator.issue_token("u").unwrap()).await.is_ok());
+    assert!(verify(&emulator, &emulator.issue_token("u").unwrap())
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
 async fn the_token_endpoint_issues_verifiable_tokens() {
     let emulator = emulator().await;
     let path = format!("/emulator/v1/apps/{}/tokens", emulator.app_id());
-    let reply = call(&emulator, Method::POST, &path, Some(json!({"user_id": "u_9", "ttl_seconds": 120}))).await;
+    let reply = call(
+        &emulator,
+        Method::POST,
+        &path,
+        Some(json!({"user_id": "u_9", "ttl_seconds": 120})),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let token = reply.json()["token"].as_str().unwrap().to_owned();
     let claims = verify(&emulator, &token).await.unwrap();
     assert_eq!(claims["sub"], "u_9");
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 120);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        120
+    );
 }
 
 #[tokio::test]
 async fn the_token_endpoint_rejects_bad_requests() {
     let emulator = emulator().await;
     let path = format!("/emulator/v1/apps/{}/tokens", emulator.app_id());
-    for body in [json!({}), json!({"user_id": ""}), json!({"user_id": "u", "ttl_seconds": 0}), json!({"user_id": 7})] {
+    for body in [
+        json!({}),
+        json!({"user_id": ""}),
+        json!({"user_id": "u", "ttl_seconds": 0}),
+        json!({"user_id": 7}),
+    ] {
         let reply = call(&emulator, Method::POST, &path, Some(body.clone())).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");

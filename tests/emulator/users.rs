@@ -21,7 +21,11 @@ async fn create_user_answers_201_with_a_new_active_user() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let user = response.into_inner().user;
     assert_eq!(user.id.len(), 24);
-    assert!(user.id.chars().all(|c| c.is_ascii_alphanumeric()), "{}", user.id);
+    assert!(
+        user.id.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{}",
+        user.id
+    );
     assert_eq!(user.status, UserStatus::Active);
     assert_eq!(user.email, "ada@example.com");
     assert_eq!(user.phone, "");
@@ -35,7 +39,13 @@ async fn create_user_answers_201_with_a_new_active_user() {
 async fn a_user_on_the_wire_has_every_field_with_empty_strings_and_a_null_metadata() {
     let emulator = emulator().await;
     let users = format!("{}/users", app_path(&emulator));
-    let reply = call(&emulator, Method::POST, &users, Some(json!({"phone": "+15551234567"}))).await;
+    let reply = call(
+        &emulator,
+        Method::POST,
+        &users,
+        Some(json!({"phone": "+15551234567"})),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     let user = &reply.json()["user"];
     assert_eq!(user["email"], "");
@@ -47,7 +57,10 @@ async fn a_user_on_the_wire_has_every_field_with_empty_strings_and_a_null_metada
     assert_eq!(user["webauthn_devices"], json!([]));
     assert_eq!(user["social_connections"], json!({}));
     let created = user["created_at"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(created).is_ok(), "{created}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +73,10 @@ async fn create_user_keeps_its_metadata() {
         .raw()
         .create_user()
         .app_id(passage.app_id())
-        .body_map(|b| b.email(Some("a@example.com".to_owned())).user_metadata(metadata.clone()))
+        .body_map(|b| {
+            b.email(Some("a@example.com".to_owned()))
+                .user_metadata(metadata.clone())
+        })
         .send()
         .await
         .unwrap()
@@ -150,7 +166,13 @@ async fn update_user_with_a_bad_phone_is_invalid_request() {
     let emulator = emulator().await;
     let user = create_user(&emulator, "ada@example.com").await;
     let path = format!("{}/users/{}", app_path(&emulator), user.id);
-    let reply = call(&emulator, Method::PATCH, &path, Some(json!({"phone": "555-1234"}))).await;
+    let reply = call(
+        &emulator,
+        Method::PATCH,
+        &path,
+        Some(json!({"phone": "555-1234"})),
+    )
+    .await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
 }
 
@@ -190,10 +212,24 @@ async fn delete_user_removes_the_user_and_frees_the_email() {
     let user = create_user(&emulator, "ada@example.com").await;
     let passage = emulator.passage();
     let app = passage.app_id();
-    let deleted = passage.raw().delete_user().app_id(app).user_id(&user.id).send().await.unwrap();
+    let deleted = passage
+        .raw()
+        .delete_user()
+        .app_id(app)
+        .user_id(&user.id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), StatusCode::OK);
-    let (status, error) =
-        api_error(passage.raw().get_user().app_id(app).user_id(&user.id).send().await);
+    let (status, error) = api_error(
+        passage
+            .raw()
+            .get_user()
+            .app_id(app)
+            .user_id(&user.id)
+            .send()
+            .await,
+    );
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error.code, "user_not_found");
     create_user(&emulator, "ada@example.com").await;
@@ -203,18 +239,30 @@ async fn delete_user_removes_the_user_and_frees_the_email() {
 async fn get_app_returns_the_apps_full_settings() {
     let emulator = emulator().await;
     let passage = emulator.passage();
-    let app = passage.raw().get_app().app_id(passage.app_id()).send().await.unwrap().into_inner().app;
+    let app = passage
+        .raw()
+        .get_app()
+        .app_id(passage.app_id())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .app;
     assert_eq!(app.id, emulator.app_id());
     assert_eq!(app.auth_origin, emulator.auth_base_url());
     use base64::Engine as _;
-    let pem = base64::engine::general_purpose::STANDARD.decode(&app.rsa_public_key).unwrap();
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(&app.rsa_public_key)
+        .unwrap();
     assert!(pem.starts_with(b"-----BEGIN PUBLIC KEY-----"));
 }
 
 #[tokio::test]
 async fn users_seeded_directly_are_served_over_http() {
     let emulator = emulator().await;
-    let seeded = emulator.create_user_directly(Some("Ada@Example.com"), Some("+15551234567")).unwrap();
+    let seeded = emulator
+        .create_user_directly(Some("Ada@Example.com"), Some("+15551234567"))
+        .unwrap();
     let passage = emulator.passage();
     let fetched = passage
         .raw()
@@ -233,9 +281,16 @@ async fn users_seeded_directly_are_served_over_http() {
 #[tokio::test]
 async fn seeding_a_user_directly_applies_the_checks_of_create_user() {
     let emulator = emulator().await;
-    emulator.create_user_directly(Some("ada@example.com"), None).unwrap();
-    let duplicate = emulator.create_user_directly(Some("ADA@example.com"), None).unwrap_err();
-    assert!(duplicate.to_string().contains("invalid_request"), "{duplicate}");
+    emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let duplicate = emulator
+        .create_user_directly(Some("ADA@example.com"), None)
+        .unwrap_err();
+    assert!(
+        duplicate.to_string().contains("invalid_request"),
+        "{duplicate}"
+    );
     assert!(emulator.create_user_directly(None, Some("12345")).is_err());
     assert!(emulator.create_user_directly(None, None).is_err());
 }
