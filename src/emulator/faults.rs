@@ -112,7 +112,7 @@ impl Fault {
         }
     }
 
-    /// How many matching requests the fault applies to. Default: 1.
+    /// How many matching requests the fault applies to. Default: 1 (0: it never applies).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

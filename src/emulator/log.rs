@@ -22,8 +22,8 @@ pub const REDACTED: &str = "[redacted]";
 /// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
 ///
 /// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
-/// `Set-Cookie` are replaced by `"[redacted]"`, and so is the API key wherever else it appears
-/// (other headers, the query, the body).
+/// `Set-Cookie` are replaced by `"[redacted]"`, and so are the API key and anything shaped like a
+/// JWT wherever else they appear (other headers, the query, the body).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RecordedRequest {
@@ -123,19 +123,47 @@ pub(crate) async fn record(
     response
 }
 
+/// Replaces the API key, and anything shaped like a JWT (three dot-separated base64url parts
+/// starting with `eyJ`), by [`REDACTED`].
 fn redact_text(text: &str, key: &str) -> String {
-    if key.is_empty() {
+    let text = if key.is_empty() {
         text.to_owned()
     } else {
         text.replace(key, REDACTED)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut run_start = None;
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let in_run = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        match (run_start, in_run) {
+            (None, true) => run_start = Some(at),
+            (Some(start), false) => {
+                let run = &text[start..at];
+                out.push_str(if looks_like_jwt(run) { REDACTED } else { run });
+                run_start = None;
+            }
+            _ => {}
+        }
+        if !in_run && at < text.len() {
+            out.push(c);
+        }
     }
+    out
+}
+
+fn looks_like_jwt(run: &str) -> bool {
+    let parts: Vec<&str> = run.split('.').collect();
+    run.starts_with("eyJ") && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
 }
 
 fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
     let mut redacted = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         let secret = [&AUTHORIZATION, &PROXY_AUTHORIZATION, &COOKIE, &SET_COOKIE].contains(&name)
-            || (!key.is_empty() && String::from_utf8_lossy(value.as_bytes()).contains(key));
+            || redact_text(&String::from_utf8_lossy(value.as_bytes()), key).contains(REDACTED);
         let value = if secret {
             HeaderValue::from_static(REDACTED)
         } else {
@@ -183,6 +211,28 @@ mod tests {
             body_value(br#"{"note":"sk_test_123"}"#, "sk_test_123"),
             Some(serde_json::json!({"note": "[redacted]"}))
         );
+    }
+
+    #[test]
+    fn tokens_are_redacted_wherever_they_appear() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
+        assert_eq!(
+            redact_text(&format!("token={jwt}&page=2"), "k1"),
+            "token=[redacted]&page=2"
+        );
+        assert_eq!(
+            redact_text(&format!("{{\"t\":\"{jwt}\",\"n\":\"a.b.c\"}}"), "k1"),
+            "{\"t\":\"[redacted]\",\"n\":\"a.b.c\"}"
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("x-token", HeaderValue::from_str(jwt).unwrap());
+        assert_eq!(redact_headers(&headers, "k1")["x-token"], REDACTED);
+    }
+
+    #[test]
+    fn text_without_secrets_is_kept_as_it_is() {
+        let text = "limit=5&identifier=ada%40example.com&é=ü";
+        assert_eq!(redact_text(text, "sk_secret"), text);
     }
 
     #[test]

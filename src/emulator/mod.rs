@@ -266,7 +266,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds the port and starts serving in a task of the current Tokio runtime.
+    /// Binds the port and starts serving in a task of the current Tokio runtime. The server runs
+    /// on that runtime: keep it running while the emulator is used (as `#[tokio::test]` does).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

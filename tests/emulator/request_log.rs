@@ -55,7 +55,7 @@ async fn the_api_key_bearer_tokens_and_cookies_are_never_stored() {
     let token = emulator.issue_token("user_1").unwrap();
     create_user(&emulator, "ada@example.com").await;
     let url = format!(
-        "{}{}?note={key}",
+        "{}{}?note={key}&t={token}",
         emulator.auth_base_url(),
         app_path(&emulator)
     );
@@ -80,7 +80,10 @@ async fn the_api_key_bearer_tokens_and_cookies_are_never_stored() {
     assert_eq!(log[0].headers["authorization"], "[redacted]");
     assert_eq!(log[1].headers["cookie"], "[redacted]");
     assert_eq!(log[1].headers["x-echo"], "[redacted]");
-    assert_eq!(log[1].query.as_deref(), Some("note=[redacted]"));
+    assert_eq!(
+        log[1].query.as_deref(),
+        Some("note=[redacted]&t=[redacted]")
+    );
     assert_eq!(log[2].body.as_ref().unwrap()["note"], "[redacted]");
     let everything = format!("{log:?}");
     assert!(
