@@ -125,6 +125,13 @@ fn main() -> ExitCode {
 }
 
 async fn serve(options: Options) -> ExitCode {
+    let stop = match listen_for_stop() {
+        Ok(stop) => stop,
+        Err(error) => {
+            eprintln!("passage-emulator: cannot listen for Ctrl-C and SIGTERM: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut builder = Emulator::builder()
         .port(options.port.unwrap_or(DEFAULT_PORT))
         .jwks_max_age(options.jwks_max_age.map(Duration::from_secs));
@@ -173,25 +180,31 @@ async fn serve(options: Options) -> ExitCode {
         emulator.app_id(),
         emulator.auth_base_url()
     );
-    stop_signal().await;
+    stop.await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
+/// Starts listening for Ctrl-C (and SIGTERM on Unix) at once, so that a signal sent as soon as
+/// the JSON line is out is not missed; the future ends when one arrives.
+#[cfg(unix)]
+fn listen_for_stop() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn listen_for_stop() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]
