@@ -34,6 +34,9 @@ pub enum ConfigError {
     /// The API key is empty or cannot be sent in an HTTP header. The key itself is not shown.
     #[error("the API key is empty or holds characters that cannot be sent in an HTTP header")]
     InvalidApiKey,
+    /// An environment variable that [`PassageBuilder::from_env`] needs is not set or not Unicode.
+    #[error("the environment variable {0} is not set (or not valid Unicode)")]
+    MissingEnv(&'static str),
     /// A URL setting is not an absolute `http` or `https` URL.
     #[error("{setting} {value:?} is not a usable URL: {reason}")]
     InvalidUrl {
@@ -108,6 +111,31 @@ impl PassageBuilder {
         }
     }
 
+    /// A builder from the environment: `PASSAGE_APP_ID` (required), `PASSAGE_API_KEY`,
+    /// `PASSAGE_API_BASE_URL` and `PASSAGE_AUTH_BASE_URL` (optional; the public Passage URLs
+    /// otherwise). Further settings can be chained before [`build`](Self::build).
+    ///
+    /// ```no_run
+    /// let passage = passage_identity::PassageBuilder::from_env()?.build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let app_id = var("PASSAGE_APP_ID").ok_or(ConfigError::MissingEnv("PASSAGE_APP_ID"))?;
+        let mut builder = Self::new(app_id);
+        if let Some(key) = var("PASSAGE_API_KEY") {
+            builder = builder.api_key(key);
+        }
+        if let Some(url) = var("PASSAGE_API_BASE_URL") {
+            builder = builder.api_base_url(url);
+        }
+        if let Some(url) = var("PASSAGE_AUTH_BASE_URL") {
+            builder = builder.auth_base_url(url);
+        }
+        Ok(builder)
+    }
+
     /// The app's API key, needed for user management, magic links and app info (not for
     /// authenticating requests). It is sent as `Authorization: Bearer <key>` and never shown in
     /// `Debug` output, logs or errors.
@@ -159,7 +187,7 @@ impl PassageBuilder {
         self
     }
 
-    /// How idempotent management calls are retried. Default: [`RetryPolicy::default`].
+    /// How idempotent management calls are retried. Default: [`RetryPolicy::default`](crate::RetryPolicy::default).
     pub fn retry(mut self, policy: crate::retry::RetryPolicy) -> Self {
         self.retry = policy;
         self

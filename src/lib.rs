@@ -41,7 +41,11 @@ mod transport;
 mod users;
 
 pub use app::App;
-pub use auth::Auth;
+pub use auth::{
+    Audience, Auth, AuthError, AuthStrategy, Claims, KeyCacheStats, KeySetError, AUTH_COOKIE_NAME,
+    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY,
+    DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
+};
 pub use config::{
     ConfigError, PassageBuilder, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,

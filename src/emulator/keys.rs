@@ -1,6 +1,6 @@
 //! RSA signing keys of the emulated app, its JWKS, and RS256 token signing.
 
-use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::KeyPair as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -16,6 +16,7 @@ pub struct SigningKey {
     kid: String,
     encoding: EncodingKey,
     jwk: serde_json::Value,
+    public_pem: String,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -45,6 +46,9 @@ impl SigningKey {
         let pem = to_pem("PRIVATE KEY", pkcs8.as_ref());
         let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
             .map_err(|_| EmulatorError::Crypto("RSA key import failed"))?;
+        let spki = AsDer::<PublicKeyX509Der<'static>>::as_der(pair.public_key())
+            .map_err(|_| EmulatorError::Crypto("RSA public key encoding failed"))?;
+        let public_pem = to_pem("PUBLIC KEY", spki.as_ref());
         let components = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         let kid = uuid::Uuid::new_v4().simple().to_string();
         let jwk = serde_json::json!({
@@ -55,7 +59,12 @@ impl SigningKey {
             "n": URL_SAFE_NO_PAD.encode(&components.n),
             "e": URL_SAFE_NO_PAD.encode(&components.e),
         });
-        Ok(Self { kid, encoding, jwk })
+        Ok(Self {
+            kid,
+            encoding,
+            jwk,
+            public_pem,
+        })
     }
 
     /// The key id (`kid`) tokens signed with this key carry.
@@ -68,10 +77,41 @@ impl SigningKey {
         &self.jwk
     }
 
+    /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo).
+    ///
+    /// ```
+    /// # #[cfg(feature = "emulator")] {
+    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// assert!(key.public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
+    /// # }
+    /// ```
+    pub fn public_key_pem(&self) -> &str {
+        &self.public_pem
+    }
+
     /// Signs `claims` as an RS256 JWT with header `{"alg":"RS256","kid":…,"typ":"JWT"}`.
     pub fn sign(&self, claims: &impl Serialize) -> Result<String, EmulatorError> {
+        self.sign_with_kid(claims, &self.kid)
+    }
+
+    /// Signs `claims` with this key but puts `kid` in the header: a token whose key id does not
+    /// match the key that signed it (an unknown `kid`, or a known one with a bad signature).
+    ///
+    /// ```
+    /// # #[cfg(feature = "emulator")] {
+    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// let token = key.sign_with_kid(&serde_json::json!({"sub": "u"}), "no-such-kid").unwrap();
+    /// let header = jsonwebtoken::decode_header(&token).unwrap();
+    /// assert_eq!(header.kid.as_deref(), Some("no-such-kid"));
+    /// # }
+    /// ```
+    pub fn sign_with_kid(
+        &self,
+        claims: &impl Serialize,
+        kid: &str,
+    ) -> Result<String, EmulatorError> {
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
+        header.kid = Some(kid.to_owned());
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|_| EmulatorError::Crypto("token signing failed"))
     }

@@ -1,6 +1,7 @@
-//! Helpers shared by the integration tests. Each test binary uses a subset.
+//! Helpers shared by the integration tests. Each test binary uses some of them.
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod fixtures;
 pub mod recorder;
 pub mod users;

@@ -1,0 +1,385 @@
+//! The cache's policy on paused time with an in-memory key source.
+
+use std::sync::atomic::AtomicUsize;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use tokio::sync::Semaphore;
+
+use super::*;
+
+const COOLDOWN: Duration = Duration::from_secs(30);
+const MAX_AGE: Duration = Duration::from_secs(600);
+
+/// A key source whose answer, delay and failures the test controls.
+#[derive(Clone, Default)]
+struct FakeSource(Arc<FakeState>);
+
+#[derive(Default)]
+struct FakeState {
+    calls: AtomicUsize,
+    /// The kids the next fetch returns; `None` makes it fail.
+    kids: Mutex<Option<Vec<&'static str>>>,
+    max_age: Mutex<Option<Duration>>,
+    /// When set, every fetch waits for a permit.
+    gate: Mutex<Option<Arc<Semaphore>>>,
+}
+
+impl FakeSource {
+    fn serving(kids: &[&'static str]) -> Self {
+        let source = Self::default();
+        source.serve(kids);
+        source
+    }
+
+    fn serve(&self, kids: &[&'static str]) {
+        *self.0.kids.lock().unwrap() = Some(kids.to_vec());
+    }
+
+    fn fail(&self) {
+        *self.0.kids.lock().unwrap() = None;
+    }
+
+    fn calls(&self) -> usize {
+        self.0.calls.load(Ordering::SeqCst)
+    }
+
+    /// Holds every fetch until the returned semaphore gets permits.
+    fn hold(&self) -> Arc<Semaphore> {
+        let gate = Arc::new(Semaphore::new(0));
+        *self.0.gate.lock().unwrap() = Some(Arc::clone(&gate));
+        gate
+    }
+}
+
+fn jwks(kids: &[&str]) -> Vec<u8> {
+    let mut n = vec![0xffu8; 256];
+    n[0] = 0xc1;
+    let keys: Vec<_> = kids
+        .iter()
+        .map(|kid| serde_json::json!({"kty": "RSA", "kid": kid, "n": URL_SAFE_NO_PAD.encode(&n), "e": "AQAB"}))
+        .collect();
+    serde_json::json!({ "keys": keys }).to_string().into_bytes()
+}
+
+impl FetchKeys for FakeSource {
+    fn fetch(&self) -> Pin<Box<dyn Future<Output = Result<Fetched, KeySetError>> + Send + '_>> {
+        Box::pin(async move {
+            self.0.calls.fetch_add(1, Ordering::SeqCst);
+            let gate = self.0.gate.lock().unwrap().clone();
+            if let Some(gate) = gate {
+                gate.acquire().await.unwrap().forget();
+            }
+            let kids = self.0.kids.lock().unwrap().clone();
+            match kids {
+                Some(kids) => Ok(Fetched {
+                    keys: KeySet::from_json(&jwks(&kids))?,
+                    max_age: *self.0.max_age.lock().unwrap(),
+                }),
+                None => Err(KeySetError::Status {
+                    url: "http://127.0.0.1/jwks".into(),
+                    status: 500,
+                }),
+            }
+        })
+    }
+}
+
+fn cache(source: &FakeSource) -> Arc<KeyCache> {
+    Arc::new(KeyCache::remote(
+        source.clone(),
+        CachePolicy {
+            cooldown: COOLDOWN,
+            max_age: MAX_AGE,
+        },
+    ))
+}
+
+/// Lets spawned tasks run until they block.
+async fn settle() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_is_fetched_before_the_first_lookup() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    settle().await;
+    assert_eq!(source.calls(), 0);
+    assert!(cache.stats().key_ids.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_lookup_fetches_and_later_ones_are_served_from_memory() {
+    let source = FakeSource::serving(&["a", "b"]);
+    let cache = cache(&source);
+    for _ in 0..100 {
+        cache.key_set_with("a").await.unwrap();
+        cache.key_set_with("b").await.unwrap();
+    }
+    assert_eq!(source.calls(), 1);
+    assert_eq!(cache.stats().key_ids, ["a", "b"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_lookups_of_an_unseen_kid_share_one_fetch() {
+    let source = FakeSource::serving(&["a"]);
+    let gate = source.hold();
+    let cache = cache(&source);
+    let lookups: Vec<_> = (0..50)
+        .map(|_| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.key_set_with("a").await.map(|_| ()) })
+        })
+        .collect();
+    settle().await;
+    assert!(cache.stats().fetching);
+    gate.add_permits(100);
+    for lookup in lookups {
+        lookup.await.unwrap().unwrap();
+    }
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_kid_within_the_cooldown_is_rejected_without_fetching() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    tokio::time::advance(COOLDOWN - Duration::from_millis(1)).await;
+    for i in 0..1000 {
+        let err = cache
+            .key_set_with(&format!("made-up-{i}"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::UnknownKeyId { .. }), "{err:?}");
+    }
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_kid_after_the_cooldown_refetches_once() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    source.serve(&["a", "b"]);
+    tokio::time::advance(COOLDOWN).await;
+    cache.key_set_with("b").await.unwrap();
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flood_of_made_up_kids_fetches_at_most_once_per_cooldown() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    // Ten cooldowns of made-up kids, one every 100 ms.
+    for i in 0..3000 {
+        tokio::time::advance(Duration::from_millis(100)).await;
+        let _ = cache.key_set_with(&format!("made-up-{i}")).await;
+    }
+    assert_eq!(source.calls(), 1 + 10);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stale_keys_keep_serving_while_a_background_refresh_runs() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    let gate = source.hold();
+    tokio::time::advance(MAX_AGE).await;
+    // Served at once although the refresh it started is held.
+    cache.key_set_with("a").await.unwrap();
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+    assert!(cache.stats().fetching);
+    source.serve(&["a", "b"]);
+    gate.add_permits(1);
+    settle().await;
+    assert_eq!(cache.stats().key_ids, ["a", "b"]);
+    assert_eq!(cache.stats().age, Some(Duration::ZERO));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fresh_keys_start_no_refresh() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    tokio::time::advance(MAX_AGE - Duration::from_secs(1)).await;
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_refresh_keeps_the_last_good_keys() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    source.fail();
+    tokio::time::advance(MAX_AGE).await;
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    let stats = cache.stats();
+    assert_eq!(stats.failed_fetches, 1);
+    assert!(stats.last_error.is_some());
+    assert_eq!(stats.key_ids, ["a"]);
+    cache.key_set_with("a").await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_failed_refresh_the_next_waits_for_the_cooldown() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    source.fail();
+    tokio::time::advance(MAX_AGE).await;
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+    tokio::time::advance(COOLDOWN - Duration::from_secs(1)).await;
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+    tokio::time::advance(Duration::from_secs(1)).await;
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    assert_eq!(source.calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_kid_while_the_key_set_fails_is_unavailable_not_unknown() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    source.fail();
+    tokio::time::advance(COOLDOWN).await;
+    let err = cache.key_set_with("b").await.unwrap_err();
+    assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
+    // Known keys still work.
+    cache.key_set_with("a").await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_first_load_is_unavailable_and_retried_after_a_short_delay() {
+    let source = FakeSource::default();
+    source.fail();
+    let cache = cache(&source);
+    let err = cache.key_set_with("a").await.unwrap_err();
+    assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
+    // Within the retry delay: the same error, no new fetch.
+    let err = cache.key_set_with("a").await.unwrap_err();
+    assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
+    assert_eq!(source.calls(), 1);
+    source.serve(&["a"]);
+    tokio::time::advance(FIRST_LOAD_RETRY_DELAY).await;
+    cache.key_set_with("a").await.unwrap();
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_caller_does_not_cancel_the_fetch() {
+    let source = FakeSource::serving(&["a"]);
+    let gate = source.hold();
+    let cache = cache(&source);
+    let caller = {
+        let cache = Arc::clone(&cache);
+        tokio::spawn(async move { cache.key_set_with("a").await.map(|_| ()) })
+    };
+    settle().await;
+    caller.abort();
+    gate.add_permits(1);
+    settle().await;
+    assert_eq!(cache.stats().key_ids, ["a"]);
+    cache.key_set_with("a").await.unwrap();
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn warm_up_loads_the_keys() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.warm_up().await.unwrap();
+    assert_eq!(cache.stats().key_ids, ["a"]);
+    cache.warm_up().await.unwrap();
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn warm_up_reports_an_unavailable_key_set() {
+    let source = FakeSource::default();
+    source.fail();
+    let cache = cache(&source);
+    let err = cache.warm_up().await.unwrap_err();
+    assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fixed_key_set_never_fetches_or_goes_stale() {
+    let keys = KeySet::from_json(&jwks(&["a"])).unwrap();
+    let cache = Arc::new(KeyCache::fixed(
+        keys,
+        CachePolicy {
+            cooldown: COOLDOWN,
+            max_age: MAX_AGE,
+        },
+    ));
+    tokio::time::advance(MAX_AGE * 10).await;
+    cache.key_set_with("a").await.unwrap();
+    let err = cache.key_set_with("b").await.unwrap_err();
+    assert!(matches!(err, AuthError::UnknownKeyId { .. }), "{err:?}");
+    let stats = cache.stats();
+    assert_eq!((stats.fetches, stats.max_age), (0, None));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shorter_server_max_age_is_honoured() {
+    let source = FakeSource::serving(&["a"]);
+    *source.0.max_age.lock().unwrap() = Some(Duration::from_secs(120));
+    let cache = cache(&source);
+    cache.key_set_with("a").await.unwrap();
+    assert_eq!(cache.stats().max_age, Some(Duration::from_secs(120)));
+    tokio::time::advance(Duration::from_secs(120)).await;
+    cache.key_set_with("a").await.unwrap();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+}
+
+#[test]
+fn server_max_age_is_bounded_by_the_cooldown_and_the_configured_max_age() {
+    let policy = CachePolicy {
+        cooldown: COOLDOWN,
+        max_age: MAX_AGE,
+    };
+    assert_eq!(policy.max_age_for(None), MAX_AGE);
+    assert_eq!(policy.max_age_for(Some(Duration::ZERO)), COOLDOWN);
+    assert_eq!(
+        policy.max_age_for(Some(Duration::from_secs(86_400))),
+        MAX_AGE
+    );
+    assert_eq!(
+        policy.max_age_for(Some(Duration::from_secs(90))),
+        Duration::from_secs(90)
+    );
+}
+
+#[test]
+fn outside_a_tokio_runtime_a_fetch_fails_instead_of_panicking() {
+    use std::task::{Context, Poll, Waker};
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    let mut warm_up = std::pin::pin!(cache.warm_up());
+    match warm_up
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(Err(AuthError::KeySetUnavailable(error))) => {
+            assert!(matches!(*error, KeySetError::NoRuntime), "{error:?}");
+        }
+        other => panic!("expected an immediate KeySetUnavailable, got {other:?}"),
+    }
+    assert_eq!(source.calls(), 0);
+}

@@ -1,0 +1,339 @@
+//! The rules a Passage token must pass, in the order they are checked.
+//!
+//! 1. At most `max_token_size` bytes, before anything is decoded.
+//! 2. Three base64url parts; the header is a JSON object.
+//! 3. `alg` is `RS256`; no `crit` extensions. Header keys (`jku`, `x5u`, `jwk`, `x5c`) are never
+//!    used: keys come from the app's JWKS alone.
+//! 4. `kid` is present and names an RS256 signing key of the app's JWKS.
+//! 5. The RS256 signature verifies (jsonwebtoken on aws-lc-rs).
+//! 6. The claims are a JSON object whose registered claims have the right types.
+//! 7. `exp` is present and in the future; `nbf`, if present, is in the past (both with the
+//!    leeway).
+//! 8. `iss` is the app's issuer.
+//! 9. `aud` (a string or a list) holds the app id or another accepted audience.
+//! 10. `sub` is a non-empty string: the user id.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+
+use super::claims::{Claims, RegisteredClaims, REGISTERED};
+use super::error::{shown, AuthError};
+
+/// The checks that do not depend on keys, from the configuration.
+#[derive(Debug)]
+pub(crate) struct Rules {
+    pub(crate) issuer: String,
+    /// The app id first, then the audiences added with `accept_audience`.
+    pub(crate) audiences: Vec<String>,
+    pub(crate) leeway: Duration,
+    pub(crate) max_token_size: usize,
+}
+
+/// The parts of a compact JWS, after the size and shape checks and the header rules.
+pub(crate) struct Token<'t> {
+    /// `header.payload`, the bytes the signature covers.
+    signing_input: &'t str,
+    payload: &'t str,
+    signature: &'t str,
+    kid: String,
+}
+
+/// The JOSE header members this library looks at. Others are ignored, never followed.
+#[derive(Deserialize)]
+struct Header<'a> {
+    #[serde(default, borrow)]
+    alg: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+impl Rules {
+    /// Rules 1 to 4 (up to the key id): everything that can be checked without a key.
+    pub(crate) fn parse<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
+        if token.len() > self.max_token_size {
+            return Err(AuthError::TokenTooLarge {
+                size: token.len(),
+                limit: self.max_token_size,
+            });
+        }
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(AuthError::malformed(
+                "a JWT has three parts separated by dots",
+            ));
+        };
+        let signing_input = &token[..header.len() + 1 + payload.len()];
+
+        let header_json = decode_part(header)?;
+        let not_an_object = || AuthError::malformed("the header is not a JSON object");
+        if !is_json_object(&header_json) {
+            return Err(not_an_object());
+        }
+        let header: Header<'_> =
+            serde_json::from_slice(&header_json).map_err(|_| not_an_object())?;
+        match header.alg.as_deref() {
+            Some("RS256") => {}
+            Some(other) => {
+                return Err(AuthError::UnsupportedAlgorithm { alg: shown(other) });
+            }
+            None => return Err(AuthError::malformed("the header has no alg")),
+        }
+        if header.crit.is_some() {
+            return Err(AuthError::malformed(
+                "the header lists critical extensions (crit), none of which are supported",
+            ));
+        }
+        let kid = match header.kid {
+            Some(kid) if !kid.is_empty() => kid.into_owned(),
+            _ => return Err(AuthError::MissingKeyId),
+        };
+        // Checked after the header so that an unsigned `alg: none` token (empty signature)
+        // is reported as the algorithm it is.
+        if payload.is_empty() || signature.is_empty() {
+            return Err(AuthError::malformed("a part of the token is empty"));
+        }
+        Ok(Token {
+            signing_input,
+            payload,
+            signature,
+            kid,
+        })
+    }
+
+    /// Rules 5 to 10: the signature with `key`, then the claims. Returns the claims if `full`,
+    /// else claims with only `sub` filled in (what `validate_jwt` needs, without building the
+    /// map of other claims).
+    pub(crate) fn verify(
+        &self,
+        token: &Token<'_>,
+        key: &DecodingKey,
+        full: bool,
+    ) -> Result<Verified, AuthError> {
+        let signature_ok = jsonwebtoken::crypto::verify(
+            token.signature,
+            token.signing_input.as_bytes(),
+            key,
+            Algorithm::RS256,
+        )
+        .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
+        if !signature_ok {
+            return Err(AuthError::BadSignature);
+        }
+
+        let payload = decode_part(token.payload)?;
+        if !is_json_object(&payload) {
+            return Err(AuthError::malformed("the claims are not a JSON object"));
+        }
+        let claims: RegisteredClaims<'_> = serde_json::from_slice(&payload).map_err(|_| {
+            AuthError::malformed(
+                "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat",
+            )
+        })?;
+        let now = unix_now();
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+
+        let exp = claims
+            .exp
+            .ok_or(AuthError::MissingClaim { claim: "exp" })?
+            .0;
+        if now >= exp.saturating_add(leeway) {
+            return Err(AuthError::Expired { expired_at: exp });
+        }
+        if let Some(nbf) = claims.nbf {
+            if now.saturating_add(leeway) < nbf.0 {
+                return Err(AuthError::NotYetValid { not_before: nbf.0 });
+            }
+        }
+        let iss = claims.iss.ok_or(AuthError::MissingClaim { claim: "iss" })?;
+        if *iss != *self.issuer {
+            return Err(AuthError::WrongIssuer);
+        }
+        let aud = claims.aud.ok_or(AuthError::MissingClaim { claim: "aud" })?;
+        if !aud.any(|a| self.audiences.iter().any(|accepted| accepted == a)) {
+            return Err(AuthError::WrongAudience);
+        }
+        let sub = match claims.sub {
+            Some(sub) if !sub.trim().is_empty() => sub.into_owned(),
+            _ => return Err(AuthError::MissingSubject),
+        };
+
+        if !full {
+            return Ok(Verified::Subject(sub));
+        }
+        let mut extra: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&payload)
+                .map_err(|_| AuthError::malformed("the claims are not a JSON object"))?;
+        for name in REGISTERED {
+            extra.remove(name);
+        }
+        Ok(Verified::Claims(Claims {
+            sub,
+            iss: iss.into_owned(),
+            aud: aud.to_owned(),
+            exp,
+            nbf: claims.nbf.map(|n| n.0),
+            iat: claims.iat.map(|i| i.0),
+            extra,
+        }))
+    }
+}
+
+impl Token<'_> {
+    pub(crate) fn kid(&self) -> &str {
+        &self.kid
+    }
+}
+
+/// The result of [`Rules::verify`].
+pub(crate) enum Verified {
+    Subject(String),
+    Claims(Claims),
+}
+
+/// Strict base64url without padding, as JWS requires.
+fn decode_part(part: &str) -> Result<Vec<u8>, AuthError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| AuthError::malformed("a part of the token is not base64url"))
+}
+
+/// Whether `json` starts like an object. serde would also read a struct from a JSON array
+/// (by position), which a JOSE header or a claims set never is.
+fn is_json_object(json: &[u8]) -> bool {
+    json.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'{')
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules {
+            issuer: "https://auth.example/v1/apps/app".into(),
+            audiences: vec!["app".into()],
+            leeway: Duration::ZERO,
+            max_token_size: 8192,
+        }
+    }
+
+    fn b64(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn token(header: &str) -> String {
+        format!("{}.{}.c2ln", b64(header), b64("{}"))
+    }
+
+    #[test]
+    fn size_is_checked_before_anything_else() {
+        let huge = "a".repeat(8193);
+        assert!(matches!(
+            rules().parse(&huge),
+            Err(AuthError::TokenTooLarge {
+                size: 8193,
+                limit: 8192
+            })
+        ));
+    }
+
+    #[test]
+    fn a_token_needs_exactly_three_non_empty_parts() {
+        for bad in ["", "abc", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b."] {
+            assert!(
+                matches!(rules().parse(bad), Err(AuthError::Malformed { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn padded_or_standard_base64_is_malformed() {
+        let padded = format!(
+            "{}=.{}.c2ln",
+            b64(r#"{"alg":"RS256","kid":"k"}"#),
+            b64("{}")
+        );
+        assert!(matches!(
+            rules().parse(&padded),
+            Err(AuthError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn header_must_be_a_json_object() {
+        for header in [
+            "[]",
+            r#"["RS256", "k"]"#,
+            "null",
+            "\"RS256\"",
+            "{",
+            r#"{"alg":5}"#,
+        ] {
+            assert!(
+                matches!(
+                    rules().parse(&token(header)),
+                    Err(AuthError::Malformed { .. })
+                ),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn header_without_alg_is_malformed() {
+        assert!(matches!(
+            rules().parse(&token(r#"{"kid":"k"}"#)),
+            Err(AuthError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn crit_is_refused() {
+        let header = r#"{"alg":"RS256","kid":"k","crit":["exp"],"exp":1}"#;
+        assert!(matches!(
+            rules().parse(&token(header)),
+            Err(AuthError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_kid_counts_as_missing() {
+        assert!(matches!(
+            rules().parse(&token(r#"{"alg":"RS256","kid":""}"#)),
+            Err(AuthError::MissingKeyId)
+        ));
+    }
+
+    #[test]
+    fn unsupported_algorithm_is_shown_escaped() {
+        match rules().parse(&token(r#"{"alg":"none\n"}"#)) {
+            Err(AuthError::UnsupportedAlgorithm { alg }) => assert_eq!(alg, "\"none\\n\""),
+            _ => panic!("expected UnsupportedAlgorithm"),
+        }
+    }
+
+    #[test]
+    fn signing_input_is_header_dot_payload() {
+        let t = format!("{}.{}.c2ln", b64(r#"{"alg":"RS256","kid":"k"}"#), b64("{}"));
+        let parsed = rules().parse(&t).unwrap();
+        assert_eq!(parsed.signing_input, t.rsplit_once('.').unwrap().0);
+        assert_eq!(parsed.kid(), "k");
+    }
+}

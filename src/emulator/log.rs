@@ -1,0 +1,254 @@
+//! The request log: every request the emulator received, oldest first, with its secrets removed.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::api_error::ApiError;
+use super::context::Context;
+use super::extract::BODY_LIMIT;
+use super::faults::ConnectionDropped;
+
+/// What stands in for a secret in the log.
+pub const REDACTED: &str = "[redacted]";
+
+/// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
+///
+/// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
+/// `Set-Cookie` are replaced by `"[redacted]"`, and so are the API key and anything shaped like a
+/// JWT wherever else they appear (other headers, the query, the body).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The method.
+    pub method: Method,
+    /// The path, e.g. `/v1/apps/{app_id}/users`.
+    pub path: String,
+    /// The query string, without the `?`.
+    pub query: Option<String>,
+    /// The headers, with secrets redacted.
+    pub headers: HeaderMap,
+    /// The body: its JSON, or a JSON string holding its text when it is not JSON; `None` when
+    /// empty.
+    pub body: Option<serde_json::Value>,
+    /// The status answered; 0 while the request is in flight or when the emulator dropped the
+    /// connection instead of answering.
+    pub status: u16,
+}
+
+/// The log, bounded: past its capacity the oldest entries go.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    entries: Mutex<VecDeque<(u64, RecordedRequest)>>,
+    next_id: AtomicU64,
+    capacity: usize,
+}
+
+impl RequestLog {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(VecDeque::new()),
+            next_id: AtomicU64::new(0),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<(u64, RecordedRequest)>> {
+        // Nothing panics while the lock is held; a poisoned lock still holds a valid log.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn start(&self, request: RecordedRequest) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut entries = self.lock();
+        entries.push_back((id, request));
+        while entries.len() > self.capacity {
+            entries.pop_front();
+        }
+        id
+    }
+
+    fn finish(&self, id: u64, status: u16) {
+        let mut entries = self.lock();
+        if let Some((_, entry)) = entries.iter_mut().rev().find(|(i, _)| *i == id) {
+            entry.status = status;
+        }
+    }
+
+    /// Every entry, oldest first.
+    pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
+        self.lock().iter().map(|(_, r)| r.clone()).collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Middleware: records the request (before anything else sees it) and the status answered.
+pub(crate) async fn record(
+    State(ctx): State<Arc<Context>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let key = ctx.settings.api_key();
+    let bytes = to_bytes(body, BODY_LIMIT).await;
+    let entry = RecordedRequest {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(|q| redact_text(q, key)),
+        headers: redact_headers(&parts.headers, key),
+        body: bytes.as_ref().ok().and_then(|b| body_value(b, key)),
+        status: 0,
+    };
+    let id = ctx.log.start(entry);
+    let response = match bytes {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => ApiError::request_too_large(BODY_LIMIT).into_response(),
+    };
+    if response.extensions().get::<ConnectionDropped>().is_none() {
+        ctx.log.finish(id, response.status().as_u16());
+    }
+    response
+}
+
+/// Replaces the API key, and anything shaped like a JWT (three dot-separated base64url parts
+/// starting with `eyJ`), by [`REDACTED`].
+fn redact_text(text: &str, key: &str) -> String {
+    let text = if key.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(key, REDACTED)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut run_start = None;
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let in_run = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        match (run_start, in_run) {
+            (None, true) => run_start = Some(at),
+            (Some(start), false) => {
+                let run = &text[start..at];
+                out.push_str(if looks_like_jwt(run) { REDACTED } else { run });
+                run_start = None;
+            }
+            _ => {}
+        }
+        if !in_run && at < text.len() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn looks_like_jwt(run: &str) -> bool {
+    let parts: Vec<&str> = run.split('.').collect();
+    run.starts_with("eyJ") && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
+}
+
+fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
+    let mut redacted = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let secret = [&AUTHORIZATION, &PROXY_AUTHORIZATION, &COOKIE, &SET_COOKIE].contains(&name)
+            || redact_text(&String::from_utf8_lossy(value.as_bytes()), key).contains(REDACTED);
+        let value = if secret {
+            HeaderValue::from_static(REDACTED)
+        } else {
+            value.clone()
+        };
+        redacted.append(name.clone(), value);
+    }
+    redacted
+}
+
+fn body_value(bytes: &[u8], key: &str) -> Option<serde_json::Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let text = redact_text(&String::from_utf8_lossy(bytes), key);
+    Some(serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_headers_and_the_key_are_redacted() {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer sk_1"));
+        headers.insert(COOKIE, HeaderValue::from_static("psg_auth_token=eyJ"));
+        headers.insert("x-api-key", HeaderValue::from_static("sk_1"));
+        headers.insert("accept", HeaderValue::from_static("application/json"));
+        let redacted = redact_headers(&headers, "sk_1");
+        assert_eq!(redacted[AUTHORIZATION], REDACTED);
+        assert_eq!(redacted[COOKIE], REDACTED);
+        assert_eq!(redacted["x-api-key"], REDACTED);
+        assert_eq!(redacted["accept"], "application/json");
+    }
+
+    #[test]
+    fn bodies_that_are_not_json_are_kept_as_text() {
+        assert_eq!(
+            body_value(b"<html>", "k"),
+            Some(serde_json::Value::String("<html>".into()))
+        );
+        assert_eq!(body_value(b"", "k"), None);
+        assert_eq!(
+            body_value(br#"{"note":"sk_test_123"}"#, "sk_test_123"),
+            Some(serde_json::json!({"note": "[redacted]"}))
+        );
+    }
+
+    #[test]
+    fn tokens_are_redacted_wherever_they_appear() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
+        assert_eq!(
+            redact_text(&format!("token={jwt}&page=2"), "k1"),
+            "token=[redacted]&page=2"
+        );
+        assert_eq!(
+            redact_text(&format!("{{\"t\":\"{jwt}\",\"n\":\"a.b.c\"}}"), "k1"),
+            "{\"t\":\"[redacted]\",\"n\":\"a.b.c\"}"
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("x-token", HeaderValue::from_str(jwt).unwrap());
+        assert_eq!(redact_headers(&headers, "k1")["x-token"], REDACTED);
+    }
+
+    #[test]
+    fn text_without_secrets_is_kept_as_it_is() {
+        let text = "limit=5&identifier=ada%40example.com&é=ü";
+        assert_eq!(redact_text(text, "sk_secret"), text);
+    }
+
+    #[test]
+    fn the_log_keeps_only_its_capacity() {
+        let log = RequestLog::new(2);
+        for path in ["/a", "/b", "/c"] {
+            log.start(RecordedRequest {
+                method: Method::GET,
+                path: path.into(),
+                query: None,
+                headers: HeaderMap::new(),
+                body: None,
+                status: 0,
+            });
+        }
+        let paths: Vec<_> = log.snapshot().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/b", "/c"]);
+    }
+}

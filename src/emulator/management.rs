@@ -1,0 +1,219 @@
+//! The Management API handlers: the 12 operations of `openapi/passage-management.yaml` under
+//! `/v1/apps/{app_id}`, behind the app's API key.
+//!
+//! Response bodies are the generated types of [`crate::raw::types`], so they match the spec by
+//! construction.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Deserialize;
+
+use super::api_error::ApiError;
+use super::app_info::app_info;
+use super::context::Context;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::listing::ListQuery;
+use super::magic_links::{self, MagicLinkRequest};
+use super::state::{now, Metadata, NewUser, UserChanges};
+use crate::enums::UserStatus;
+use crate::raw::types;
+
+type Ctx = State<Arc<Context>>;
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The Management API routes (without the API key check; see [`require_api_key`]).
+pub(crate) fn routes() -> Router<Arc<Context>> {
+    const USER: &str = "/v1/apps/{app_id}/users/{user_id}";
+    Router::new()
+        .route("/v1/apps/{app_id}", get(get_app))
+        .route("/v1/apps/{app_id}/magic-links", post(create_magic_link))
+        .route("/v1/apps/{app_id}/users", get(list_users).post(create_user))
+        .route(USER, get(get_user).patch(update_user).delete(delete_user))
+        .route(&format!("{USER}/activate"), patch(activate_user))
+        .route(&format!("{USER}/deactivate"), patch(deactivate_user))
+        .route(&format!("{USER}/devices"), get(list_devices))
+        .route(
+            &format!("{USER}/devices/{{device_id}}"),
+            delete(delete_device),
+        )
+        .route(&format!("{USER}/tokens"), delete(revoke_refresh_tokens))
+}
+
+/// Middleware for every route under `/apps/{app_id}`: 401 `invalid_access_token` without
+/// `Authorization: Bearer <api key>`, then 404 `app_not_found` for another app's id.
+pub(crate) async fn require_api_key(
+    State(ctx): Ctx,
+    ApiPath(params): ApiPath<HashMap<String, String>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim());
+    if !presented.is_some_and(|key| ctx.settings.is_api_key(key)) {
+        return ApiError::invalid_access_token().into_response();
+    }
+    match params.get("app_id") {
+        Some(app_id) if app_id != ctx.settings.app_id() => {
+            ApiError::app_not_found(app_id).into_response()
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// A user's email, phone and metadata as create and update take them, read leniently so that
+/// the checks can say what is wrong.
+#[derive(Debug, Deserialize)]
+struct UserBody {
+    email: Option<String>,
+    phone: Option<String>,
+    user_metadata: Option<Metadata>,
+}
+
+fn user_response(user: &super::state::UserRecord) -> Json<types::UserResponse> {
+    Json(types::UserResponse {
+        user: user.to_passage_user(),
+    })
+}
+
+async fn get_app(State(ctx): Ctx) -> Json<types::AppResponse> {
+    let rsa_public_key = ctx
+        .keys
+        .current()
+        .map(|key| STANDARD.encode(key.public_key_pem()))
+        .unwrap_or_default();
+    Json(types::AppResponse {
+        app: app_info(&ctx.settings, ctx.settings.created_at(), rsa_public_key),
+    })
+}
+
+async fn create_magic_link(
+    State(ctx): Ctx,
+    ApiJson(request): ApiJson<MagicLinkRequest>,
+) -> ApiResult<(StatusCode, Json<types::MagicLinkResponse>)> {
+    let link = magic_links::create(&mut ctx.store(), &ctx.settings, request, now())?;
+    Ok((
+        StatusCode::CREATED,
+        Json(types::MagicLinkResponse { magic_link: link }),
+    ))
+}
+
+async fn list_users(
+    State(ctx): Ctx,
+    ApiQuery(pairs): ApiQuery,
+) -> ApiResult<Json<types::ListUsersResponse>> {
+    let query = ListQuery::parse(&pairs)?;
+    let users_path = format!("/v1/apps/{}/users", ctx.settings.app_id());
+    let response = query.run(&mut ctx.store(), now(), &users_path);
+    Ok(Json(response))
+}
+
+async fn create_user(
+    State(ctx): Ctx,
+    ApiJson(body): ApiJson<UserBody>,
+) -> ApiResult<(StatusCode, Json<types::UserResponse>)> {
+    let new = NewUser {
+        email: body.email,
+        phone: body.phone,
+        user_metadata: body.user_metadata,
+        status: UserStatus::Active,
+    };
+    let mut store = ctx.store();
+    let user = store.create_user(new, now())?;
+    Ok((StatusCode::CREATED, user_response(user)))
+}
+
+async fn get_user(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<types::UserResponse>> {
+    Ok(user_response(ctx.store().user(&user_id)?))
+}
+
+async fn update_user(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<UserBody>,
+) -> ApiResult<Json<types::UserResponse>> {
+    let changes = UserChanges {
+        email: body.email,
+        phone: body.phone,
+        user_metadata: body.user_metadata,
+    };
+    let mut store = ctx.store();
+    Ok(user_response(store.update_user(
+        &user_id,
+        changes,
+        now(),
+    )?))
+}
+
+async fn delete_user(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    ctx.store().delete_user(&user_id)?;
+    Ok(StatusCode::OK)
+}
+
+async fn activate_user(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<types::UserResponse>> {
+    let mut store = ctx.store();
+    Ok(user_response(store.set_status(
+        &user_id,
+        UserStatus::Active,
+        now(),
+    )?))
+}
+
+async fn deactivate_user(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<types::UserResponse>> {
+    let mut store = ctx.store();
+    Ok(user_response(store.set_status(
+        &user_id,
+        UserStatus::Inactive,
+        now(),
+    )?))
+}
+
+async fn list_devices(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<types::DevicesResponse>> {
+    let devices = ctx.store().user(&user_id)?.devices.clone();
+    Ok(Json(types::DevicesResponse { devices }))
+}
+
+async fn delete_device(
+    State(ctx): Ctx,
+    ApiPath((_, user_id, device_id)): ApiPath<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    ctx.store().delete_device(&user_id, &device_id, now())?;
+    Ok(StatusCode::OK)
+}
+
+async fn revoke_refresh_tokens(
+    State(ctx): Ctx,
+    ApiPath((_, user_id)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    ctx.store().revoke_refresh_tokens(&user_id, now())?;
+    Ok(StatusCode::OK)
+}

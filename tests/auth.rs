@@ -1,0 +1,11 @@
+//! Authenticating requests, over real HTTP on 127.0.0.1: the token rules, where tokens are
+//! found, the key cache, and the axum extractor.
+
+mod common;
+
+mod auth {
+    mod axum;
+    mod cache;
+    mod extract;
+    mod rules;
+}

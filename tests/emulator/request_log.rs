@@ -1,0 +1,120 @@
+//! The request log: every request, oldest first, without secrets.
+
+use http::Method;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{app_path, call, call_raw, create_user, emulator, Auth};
+
+#[tokio::test]
+async fn every_request_is_logged_oldest_first_with_its_status() {
+    let emulator = emulator().await;
+    let user = create_user(&emulator, "ada@example.com").await;
+    let users = format!("{}/users", app_path(&emulator));
+    call(
+        &emulator,
+        Method::GET,
+        &format!("{users}?limit=5&identifier=ada%40example.com"),
+        None,
+    )
+    .await;
+    call_raw(&emulator, Method::GET, "/nowhere", Auth::Nothing, None).await;
+    reqwest::get(emulator.jwks_url()).await.unwrap();
+    let log = emulator.requests();
+    let summary: Vec<(Method, &str, u16)> = log
+        .iter()
+        .map(|r| (r.method.clone(), r.path.as_str(), r.status))
+        .collect();
+    let jwks = format!("/v1/apps/{}/.well-known/jwks.json", emulator.app_id());
+    assert_eq!(
+        summary,
+        [
+            (Method::POST, users.as_str(), 201),
+            (Method::GET, users.as_str(), 200),
+            (Method::GET, "/nowhere", 404),
+            (Method::GET, jwks.as_str(), 200),
+        ]
+    );
+    assert_eq!(log[0].body, Some(json!({"email": "ada@example.com"})));
+    assert_eq!(
+        log[1].query.as_deref(),
+        Some("limit=5&identifier=ada%40example.com")
+    );
+    assert_eq!(log[1].body, None);
+    assert!(
+        log[0].headers.contains_key("x-request-id"),
+        "headers are kept"
+    );
+    assert!(!user.id.is_empty());
+}
+
+#[tokio::test]
+async fn the_api_key_bearer_tokens_and_cookies_are_never_stored() {
+    let emulator = emulator().await;
+    let key = emulator.api_key().to_owned();
+    let token = emulator.issue_token("user_1").unwrap();
+    create_user(&emulator, "ada@example.com").await;
+    let url = format!(
+        "{}{}?note={key}&t={token}",
+        emulator.auth_base_url(),
+        app_path(&emulator)
+    );
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(&key)
+        .header("cookie", format!("psg_auth_token={token}"))
+        .header("x-echo", key.clone())
+        .send()
+        .await
+        .unwrap();
+    let users = format!("{}/users", app_path(&emulator));
+    call(
+        &emulator,
+        Method::POST,
+        &users,
+        Some(json!({"email": "b@example.com", "note": key})),
+    )
+    .await;
+    let log = emulator.requests();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0].headers["authorization"], "[redacted]");
+    assert_eq!(log[1].headers["cookie"], "[redacted]");
+    assert_eq!(log[1].headers["x-echo"], "[redacted]");
+    assert_eq!(
+        log[1].query.as_deref(),
+        Some("note=[redacted]&t=[redacted]")
+    );
+    assert_eq!(log[2].body.as_ref().unwrap()["note"], "[redacted]");
+    let everything = format!("{log:?}");
+    assert!(
+        !everything.contains(&key),
+        "the API key leaked into the log"
+    );
+    assert!(!everything.contains(&token), "a token leaked into the log");
+    assert!(!format!("{emulator:?}").contains(&key));
+}
+
+#[tokio::test]
+async fn clear_requests_empties_the_log() {
+    let emulator = emulator().await;
+    call(&emulator, Method::GET, &app_path(&emulator), None).await;
+    emulator.clear_requests();
+    assert!(emulator.requests().is_empty());
+    call(&emulator, Method::GET, &app_path(&emulator), None).await;
+    assert_eq!(emulator.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn rejected_requests_are_logged_too() {
+    let emulator = emulator().await;
+    let reply = call_raw(
+        &emulator,
+        Method::GET,
+        &app_path(&emulator),
+        Auth::Nothing,
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(emulator.requests()[0].status, 401);
+}
