@@ -28,7 +28,6 @@ pub struct Passage {
 
 pub(crate) struct Inner {
     pub(crate) config: Config,
-    pub(crate) http: reqwest::Client,
     pub(crate) raw: raw::Client,
     pub(crate) auth: crate::auth::Authenticator,
 }
@@ -53,14 +52,9 @@ impl Passage {
     pub(crate) fn from_config(config: Config) -> Result<Self, ConfigError> {
         let http = crate::transport::http_client(&config)?;
         let raw = crate::transport::raw_client(&config, http.clone());
-        let auth = crate::auth::Authenticator::new(&config, http.clone())?;
+        let auth = crate::auth::Authenticator::new(&config, http)?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                config,
-                http,
-                raw,
-                auth,
-            }),
+            inner: Arc::new(Inner { config, raw, auth }),
         })
     }
 

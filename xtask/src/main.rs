@@ -10,7 +10,7 @@ use std::process::{Command, ExitCode};
 use xtask::{check, regen, workspace_root, CheckOutcome};
 
 /// The Prism version the contract test runs against.
-const PRISM_VERSION: &str = "5.16.0";
+const PRISM_VERSION: &str = "5.14.2";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
