@@ -45,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(axum::serve(listener, app(target.passage.clone())).into_future());
+    let server = tokio::spawn(axum::serve(listener, app(target.passage()?)).into_future());
 
     let token = match &target.emulator {
         Some(emulator) => {
