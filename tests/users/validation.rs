@@ -68,6 +68,29 @@ async fn a_blank_device_id_is_rejected() {
     );
 }
 
+/// URL parsing resolves `.` and `..` segments and reads `\` as `/`: the device id
+/// `..\..\{user id}` would turn `revoke_device` into `DELETE /users/{user id}`.
+#[tokio::test]
+async fn ids_that_would_leave_their_path_segment_are_rejected_and_nothing_is_deleted() {
+    let emulator = emulator().await;
+    let user = emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let users = emulator.passage().user();
+    let escape = format!("..\\..\\{}", user.id);
+    for device_id in ["..", ".", escape.as_str()] {
+        rejected_locally(
+            &emulator,
+            users.revoke_device(&user.id, device_id).await,
+            "device_id",
+        );
+    }
+    for user_id in ["..", ".", "x\\.."] {
+        rejected_locally(&emulator, users.delete(user_id).await, "user_id");
+    }
+    assert!(emulator.user(&user.id).is_ok(), "the user was deleted");
+}
+
 #[tokio::test]
 async fn create_rejects_an_email_without_an_at_sign() {
     let emulator = emulator().await;
