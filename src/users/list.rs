@@ -341,14 +341,17 @@ impl Query {
                 "pages are numbered from 1",
             ));
         }
-        if let Some(id) = &self.id {
-            if id.value().trim().is_empty() {
-                return Err(ManagementError::invalid("id", "must not be empty"));
+        for (field, filter) in [("id", &self.id), ("identifier", &self.identifier)] {
+            let Some(filter) = filter else { continue };
+            if filter.value().trim().is_empty() {
+                return Err(ManagementError::invalid(field, "must not be empty"));
             }
-        }
-        if let Some(identifier) = &self.identifier {
-            if identifier.value().trim().is_empty() {
-                return Err(ManagementError::invalid("identifier", "must not be empty"));
+            if filter::reads_as_operator(filter) {
+                return Err(ManagementError::invalid(
+                    field,
+                    "must not start with an operator prefix such as `ne:` or `like:`, \
+                     which the service would read as the operator",
+                ));
             }
         }
         Ok(())

@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use passage_identity::emulator::Emulator;
 use passage_identity::raw::types::MagicLinkChannel;
-use passage_identity::{CreateMagicLink, CreateUser, ManagementError, Passage, UpdateUser};
+use passage_identity::{CreateMagicLink, CreateUser, Filter, ManagementError, Passage, UpdateUser};
 
 use crate::common::users::{emulator, invalid_field};
 
@@ -194,6 +194,43 @@ async fn get_by_identifier_rejects_what_is_neither_email_nor_phone() {
         &emulator,
         users.get_by_identifier("ada@").await,
         "identifier",
+    );
+}
+
+/// The service reads a leading `ne:`, `like:` ... as an operator: `ne:ada@example.com` would
+/// list the first user who is *not* Ada, and `get_by_identifier` would return them.
+#[tokio::test]
+async fn get_by_identifier_rejects_an_identifier_that_starts_with_an_operator() {
+    let emulator = emulator().await;
+    emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    emulator
+        .create_user_directly(Some("grace@example.com"), None)
+        .unwrap();
+    let users = emulator.passage().user();
+    for sneaky in ["ne:ada@example.com", "LIKE:%@example.com", "not_like:x@y"] {
+        rejected_locally(
+            &emulator,
+            users.get_by_identifier(sneaky).await,
+            "identifier",
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_equality_filter_whose_value_reads_as_an_operator_is_rejected() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    rejected_locally(
+        &emulator,
+        users.list().identifier("gt:a@b").send().await,
+        "identifier",
+    );
+    rejected_locally(
+        &emulator,
+        users.list().id(Filter::is("ne:u1")).send().await,
+        "id",
     );
 }
 
