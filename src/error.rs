@@ -157,6 +157,19 @@ impl ManagementError {
         }
     }
 
+    /// An answer that decoded but cannot be right for the request, found by the facade.
+    pub(crate) fn unexpected_answer(operation: &'static str, detail: String) -> Self {
+        Self::InvalidResponse {
+            status: None,
+            detail,
+            operation,
+            request_id: None,
+            retry_after: None,
+            body_excerpt: None,
+            source: None,
+        }
+    }
+
     /// The HTTP status of the response, if one arrived.
     ///
     /// ```
