@@ -115,7 +115,8 @@ pub enum ManagementError {
         request_id: Option<String>,
         /// How long the server asked to wait before trying again (`Retry-After`).
         retry_after: Option<Duration>,
-        /// The first bytes of the body (lossily decoded), for diagnosis.
+        /// The first bytes of the body (lossily decoded), for diagnosis; never the JSON of a
+        /// successful answer, which may hold a magic link's secret.
         body_excerpt: Option<String>,
         /// The decoding error, if any.
         source: Option<BoxError>,
@@ -309,7 +310,8 @@ impl ManagementError {
     }
 
     /// The start of a response body this client could not read (for example the HTML page of a
-    /// proxy), for diagnosis.
+    /// proxy), for diagnosis. Never the JSON of a successful answer, which may hold a magic
+    /// link's secret.
     ///
     /// ```
     /// # fn check(e: &passage_identity::ManagementError) {
@@ -385,7 +387,7 @@ impl ManagementError {
                     operation,
                     request_id,
                     retry_after,
-                    body_excerpt: excerpt(&body),
+                    body_excerpt: excerpt(&body, Some(status)),
                     source: None,
                 }
             }
@@ -399,7 +401,7 @@ impl ManagementError {
                 operation,
                 request_id,
                 retry_after,
-                body_excerpt: excerpt(&body),
+                body_excerpt: excerpt(&body, status),
                 source: Some(Box::new(source)),
             },
             Raw::CommunicationError(source)
@@ -457,8 +459,12 @@ async fn read_limited(
     Ok(body)
 }
 
-fn excerpt(body: &[u8]) -> Option<String> {
-    if body.is_empty() {
+/// The start of a body, for diagnosis. A successful answer in JSON is Passage's data, which may
+/// hold a magic link's secret or the app's: it is not kept. Error bodies and successful answers
+/// that are not JSON (a proxy's HTML page) are.
+fn excerpt(body: &[u8], status: Option<StatusCode>) -> Option<String> {
+    let json = matches!(body.trim_ascii_start().first(), Some(b'{' | b'['));
+    if body.is_empty() || (json && status.is_none_or(|s| s.is_success())) {
         return None;
     }
     let cut = &body[..body.len().min(EXCERPT_LEN)];
@@ -623,9 +629,19 @@ mod tests {
     #[test]
     fn excerpt_is_bounded_and_lossy() {
         let long = vec![b'a'; 5000];
-        assert_eq!(excerpt(&long).unwrap().len(), EXCERPT_LEN);
-        assert_eq!(excerpt(b"").as_deref(), None);
-        assert_eq!(excerpt(b"\xff<html>").unwrap(), "\u{fffd}<html>");
+        let error = Some(StatusCode::BAD_GATEWAY);
+        assert_eq!(excerpt(&long, error).unwrap().len(), EXCERPT_LEN);
+        assert_eq!(excerpt(b"", error).as_deref(), None);
+        assert_eq!(excerpt(b"\xff<html>", error).unwrap(), "\u{fffd}<html>");
+    }
+
+    #[test]
+    fn excerpt_of_a_successful_json_answer_is_not_kept() {
+        let secret = br#" {"magic_link":{"secret":"s3cr3t"}}"#;
+        assert_eq!(excerpt(secret, Some(StatusCode::CREATED)), None);
+        assert_eq!(excerpt(secret, None), None);
+        assert!(excerpt(b"<html>", Some(StatusCode::OK)).is_some());
+        assert!(excerpt(br#"{"code":"x"}"#, Some(StatusCode::BAD_GATEWAY)).is_some());
     }
 
     #[test]
