@@ -410,7 +410,7 @@ impl ManagementError {
                 if source.is_builder() {
                     return Self::Request {
                         operation,
-                        reason: source.to_string(),
+                        reason: without_query(source).to_string(),
                     };
                 }
                 Self::transport(source, operation, request_id)
@@ -426,6 +426,7 @@ impl ManagementError {
         operation: &'static str,
         request_id: Option<String>,
     ) -> Self {
+        let source = without_query(source);
         if source.is_timeout() {
             Self::Timeout {
                 operation,
@@ -440,6 +441,15 @@ impl ManagementError {
             }
         }
     }
+}
+
+/// The error with its URL cut to where the call went: the query may hold the email address or
+/// phone number being looked up, which has no place in logs.
+fn without_query(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+    }
+    error
 }
 
 /// Reads at most `limit` bytes of a body: an error body is small, and a huge one is not worth

@@ -225,3 +225,28 @@ async fn nothing_listening_is_a_connection_error() {
         "{error:?}"
     );
 }
+
+/// A lost connection's error names the URL it tried, but not its query, which can hold the
+/// email address or phone number being looked up.
+#[tokio::test]
+async fn a_transport_error_does_not_show_the_identifier_looked_up() {
+    let emulator = emulator().await;
+    emulator.inject_fault(Fault::on(Method::GET, &app_path(&emulator, "/users")).drop_connection());
+    let error = without_retries(&emulator)
+        .user()
+        .get_by_identifier("ada.lovelace@example.com")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ManagementError::Connection { .. }),
+        "{error:?}"
+    );
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(shown.contains("/users"), "the URL is still there: {shown}");
+    assert!(!shown.contains("lovelace"), "{shown}");
+}
