@@ -117,8 +117,10 @@ pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
 /// Parses a `Retry-After` value: delay seconds, or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds is still a request to wait, longer than any policy
+        // honours: not a reason to retry at once.
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -142,11 +144,33 @@ mod tests {
     }
 
     #[test]
+    fn backoff_with_the_largest_settings_does_not_overflow() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        for retry in [0, 1, 2, 64, u32::MAX] {
+            for _ in 0..1_000 {
+                let _ = policy.backoff(retry);
+            }
+        }
+    }
+
+    #[test]
     fn writes_that_create_are_not_idempotent() {
         assert!(!is_idempotent("create_user"));
         assert!(!is_idempotent("create_magic_link"));
         assert!(!is_idempotent("update_user"));
         assert!(is_idempotent("deactivate_user"));
+    }
+
+    #[test]
+    fn a_retry_after_too_large_for_the_clock_is_a_very_long_wait() {
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::MAX)
+        );
+        assert_eq!(parse_retry_after("0"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("-1"), None);
     }
 
     #[test]
