@@ -215,11 +215,16 @@ impl PassageBuilder {
                 return Err(ConfigError::InvalidApiKey);
             }
         }
-        if self.timeout.is_zero() {
-            return Err(ConfigError::InvalidSetting {
-                setting: "timeout",
-                reason: "must be greater than zero".into(),
-            });
+        for (setting, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::InvalidSetting {
+                    setting,
+                    reason: "must be greater than zero".into(),
+                });
+            }
         }
         let api_base_url = parse_base_url("api_base_url", &self.api_base_url)?;
         let auth_base_url = parse_base_url("auth_base_url", &self.auth_base_url)?;

@@ -66,3 +66,22 @@ fn debug_output_never_shows_the_api_key() {
     assert!(!shown.contains("sk_live_do_not_print"), "{shown}");
     assert!(shown.contains("app_1"));
 }
+
+#[test]
+fn a_zero_timeout_or_connect_timeout_is_a_config_error_naming_the_setting() {
+    for (builder, name) in [
+        (
+            Passage::builder("app_1").timeout(std::time::Duration::ZERO),
+            "timeout",
+        ),
+        (
+            Passage::builder("app_1").connect_timeout(std::time::Duration::ZERO),
+            "connect_timeout",
+        ),
+    ] {
+        match builder.build() {
+            Err(ConfigError::InvalidSetting { setting, .. }) => assert_eq!(setting, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
