@@ -77,8 +77,9 @@ pub enum ManagementError {
         retry_after: Option<Duration>,
     },
 
-    /// No complete response arrived within the configured timeout
-    /// ([`PassageBuilder::timeout`](crate::PassageBuilder::timeout)), after any retries.
+    /// No complete response arrived within the timeout of an attempt
+    /// ([`PassageBuilder::timeout`](crate::PassageBuilder::timeout)); idempotent calls were
+    /// tried again first ([`RetryPolicy`](crate::RetryPolicy)).
     #[non_exhaustive]
     Timeout {
         /// The operation, e.g. `get_user`.
