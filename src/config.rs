@@ -341,6 +341,15 @@ impl PassageBuilder {
             )?,
         };
         let issuer = self.issuer.unwrap_or(app_path);
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("passage-identity-rust/{}", env!("CARGO_PKG_VERSION")));
+        if http::HeaderValue::from_str(&user_agent).is_err() {
+            return Err(ConfigError::InvalidSetting {
+                setting: "user_agent",
+                reason: "cannot be sent in an HTTP header".into(),
+            });
+        }
         Ok(Config {
             app_id,
             api_key: self.api_key,
@@ -350,9 +359,7 @@ impl PassageBuilder {
             issuer,
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
-            user_agent: self
-                .user_agent
-                .unwrap_or_else(|| format!("passage-identity-rust/{}", env!("CARGO_PKG_VERSION"))),
+            user_agent,
             auth: self.auth,
             retry: self.retry,
         })
@@ -459,6 +466,14 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, ConfigError::InvalidApiKey));
         assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn a_user_agent_that_cannot_be_a_header_is_rejected() {
+        match builder().user_agent("line\nbreak").resolve() {
+            Err(ConfigError::InvalidSetting { setting, .. }) => assert_eq!(setting, "user_agent"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -97,16 +97,10 @@ where
 /// Builds the shared HTTP client (one connection pool for the whole `Passage` value).
 pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client, ConfigError> {
     let mut headers = reqwest::header::HeaderMap::new();
-    let version = HeaderValue::from_str(&format!("passage-rust {}", env!("CARGO_PKG_VERSION")))
-        .map_err(|_| ConfigError::InvalidSetting {
-            setting: "version",
-            reason: "not a header value".into(),
-        })?;
-    headers.insert(PASSAGE_VERSION_HEADER, version);
-    HeaderValue::from_str(&config.user_agent).map_err(|_| ConfigError::InvalidSetting {
-        setting: "user_agent",
-        reason: "cannot be sent in an HTTP header".into(),
-    })?;
+    headers.insert(
+        PASSAGE_VERSION_HEADER,
+        HeaderValue::from_static(concat!("passage-rust ", env!("CARGO_PKG_VERSION"))),
+    );
     reqwest::Client::builder()
         .user_agent(config.user_agent.clone())
         .default_headers(headers)
