@@ -250,3 +250,22 @@ async fn a_transport_error_does_not_show_the_identifier_looked_up() {
     assert!(shown.contains("/users"), "the URL is still there: {shown}");
     assert!(!shown.contains("lovelace"), "{shown}");
 }
+
+/// What a call records for its error lives with the call's future, not with a task or thread:
+/// a call spawned onto another worker still reports the request id it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_run_on_another_task_keeps_its_request_id() {
+    let emulator = emulator().await;
+    let passage = emulator.passage().clone();
+    let error = tokio::spawn(async move { passage.user().get("nobody").await })
+        .await
+        .unwrap()
+        .unwrap_err();
+    let sent = requests_to(
+        &emulator,
+        Method::GET,
+        &app_path(&emulator, "/users/nobody"),
+    );
+    let header = sent[0].headers[REQUEST_ID_HEADER].to_str().unwrap();
+    assert_eq!(error.request_id(), Some(header));
+}
