@@ -197,7 +197,7 @@ async fn execute_with_retries(
     let mut attempt: u32 = 0;
     let mut request = request;
     loop {
-        attempt += 1;
+        attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
         note(|record| record.attempts = attempt);
         // Keep a copy for the next attempt; a body that cannot be copied is never retried.
@@ -234,6 +234,8 @@ async fn execute_with_retries(
                     outcome = %describe(&result),
                     "retrying"
                 );
+                // Let go of the failed response (and its connection) before waiting.
+                drop(result);
                 tokio::time::sleep(wait).await;
                 request = next;
             }
