@@ -247,7 +247,9 @@ impl ManagementError {
 
     /// Whether the same call may succeed later: timeouts, connection failures, and the statuses
     /// 408, 429, 502, 503 and 504. Idempotent calls were already retried
-    /// ([`RetryPolicy`](crate::RetryPolicy)) before this error was returned.
+    /// ([`RetryPolicy`](crate::RetryPolicy)) before this error was returned. A create that
+    /// timed out or lost its connection may still have been done: look the user up (or expect
+    /// a second magic link to be sent) before trying it again.
     ///
     /// ```
     /// # fn check(e: &passage_identity::ManagementError) {
