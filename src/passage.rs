@@ -77,7 +77,7 @@ impl Passage {
         &self.inner.config.app_id
     }
 
-    /// The Management API base URL in use.
+    /// The Management API base URL in use, without a trailing `/`.
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
@@ -85,18 +85,27 @@ impl Passage {
     /// # Ok::<(), passage_identity::ConfigError>(())
     /// ```
     pub fn api_base_url(&self) -> &str {
-        self.inner.config.api_base_url.as_str()
+        self.inner
+            .config
+            .api_base_url
+            .as_str()
+            .trim_end_matches('/')
     }
 
-    /// The auth base URL in use.
+    /// The auth base URL in use, without a trailing `/`.
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
-    /// assert_eq!(passage.auth_base_url(), "https://auth.passage.id/");
+    /// assert_eq!(passage.auth_base_url(), "https://auth.passage.id");
     /// # Ok::<(), passage_identity::ConfigError>(())
     /// ```
     pub fn auth_base_url(&self) -> &str {
-        self.inner.config.auth_base_url.as_str()
+        // A URL without a path is written with `/`; the setting (and its default) has none.
+        self.inner
+            .config
+            .auth_base_url
+            .as_str()
+            .trim_end_matches('/')
     }
 
     /// Where the app's signing keys (JWKS) are fetched from.
