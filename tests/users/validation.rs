@@ -311,6 +311,22 @@ async fn magic_link_paths_must_be_relative() {
     }
 }
 
+/// Browsers read `\` in a URL as `/`: resolved against the app's origin, `/\evil.example`
+/// is `//evil.example`, another host.
+#[tokio::test]
+async fn magic_link_paths_with_a_backslash_are_rejected() {
+    let emulator = emulator().await;
+    let auth = emulator.passage().auth();
+    for path in ["/\\evil.example/login", "\\/evil.example", "/a\\b"] {
+        rejected_locally(
+            &emulator,
+            auth.create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
+                .await,
+            "magic_link_path",
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_empty_redirect_url_is_rejected() {
     let emulator = emulator().await;
