@@ -139,12 +139,29 @@ impl PassageBuilder {
     /// The app's API key, needed for user management, magic links and app info (not for
     /// authenticating requests). It is sent as `Authorization: Bearer <key>` and never shown in
     /// `Debug` output, logs or errors.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .api_key("my-api-key")
+    ///     .build()?;
+    /// assert!(passage.has_api_key());
+    /// assert!(!format!("{passage:?}").contains("my-api-key"));
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(Secret::new(api_key));
         self
     }
 
     /// The Management API base URL, including `/v1`. Default: [`DEFAULT_API_BASE_URL`].
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .api_base_url("http://127.0.0.1:8787/v1")
+    ///     .build()?;
+    /// assert_eq!(passage.api_base_url(), "http://127.0.0.1:8787/v1");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
         self.api_base_url = url.into();
         self
@@ -152,48 +169,132 @@ impl PassageBuilder {
 
     /// The auth base URL: the JWKS is at `{auth_base}/v1/apps/{app_id}/.well-known/jwks.json`
     /// and tokens are issued by `{auth_base}/v1/apps/{app_id}`. Default: [`DEFAULT_AUTH_BASE_URL`].
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .auth_base_url("http://127.0.0.1:8787")
+    ///     .build()?;
+    /// assert_eq!(passage.issuer(), "http://127.0.0.1:8787/v1/apps/my-app-id");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn auth_base_url(mut self, url: impl Into<String>) -> Self {
         self.auth_base_url = url.into();
         self
     }
 
     /// Fetch the JWKS from this URL instead of the one derived from the auth base URL.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .jwks_url("https://keys.example.com/jwks.json")
+    ///     .build()?;
+    /// assert_eq!(passage.jwks_url(), "https://keys.example.com/jwks.json");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
         self.jwks_url = Some(url.into());
         self
     }
 
     /// Require this `iss` claim instead of `{auth_base}/v1/apps/{app_id}`.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .issuer("https://login.example.com")
+    ///     .build()?;
+    /// assert_eq!(passage.issuer(), "https://login.example.com");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
-    /// The timeout of one HTTP request, from sending to the end of the body. Default: 30 s.
+    /// The timeout of one attempt of a management call, from sending the request to the end of
+    /// the answer's body. Default: 30 s.
+    ///
+    /// It bounds each attempt, not the call: an idempotent call that times out is tried again
+    /// ([`RetryPolicy`](crate::RetryPolicy)), so it can take up to `(1 + max_retries)` times
+    /// this, plus the waits between attempts, before it fails with
+    /// [`ManagementError::Timeout`](crate::ManagementError::Timeout). Creating users and magic
+    /// links is never retried, so it takes at most this long.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use passage_identity::{Passage, RetryPolicy};
+    ///
+    /// // A read gives up after at most about 2 × 2 s.
+    /// let passage = Passage::builder("my-app-id")
+    ///     .api_key("my-api-key")
+    ///     .timeout(Duration::from_secs(2))
+    ///     .retry(RetryPolicy::default().max_retries(1))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The timeout for opening a connection. Default: 10 s.
+    /// The timeout for opening a connection (part of an attempt's [`timeout`](Self::timeout)).
+    /// Default: 10 s.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .connect_timeout(std::time::Duration::from_secs(2))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// The `User-Agent` of every request. Default: `passage-identity-rust/<version>`.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .user_agent("my-service/1.4")
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
     }
 
     /// How idempotent management calls are retried. Default: [`RetryPolicy::default`](crate::RetryPolicy::default).
+    ///
+    /// ```
+    /// use passage_identity::{Passage, RetryPolicy};
+    ///
+    /// let passage = Passage::builder("my-app-id")
+    ///     .api_key("my-api-key")
+    ///     .retry(RetryPolicy::disabled())
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn retry(mut self, policy: crate::retry::RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// Checks the configuration and builds the client. Never touches the network.
+    ///
+    /// ```
+    /// use passage_identity::{ConfigError, Passage};
+    ///
+    /// let passage = Passage::builder("my-app-id").api_key("my-api-key").build()?;
+    /// assert_eq!(passage.app_id(), "my-app-id");
+    ///
+    /// let bad = Passage::builder("my-app-id").api_base_url("api.passage.id").build();
+    /// assert!(matches!(bad, Err(ConfigError::InvalidUrl { setting: "api_base_url", .. })));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     pub fn build(self) -> Result<Passage, ConfigError> {
         Passage::from_config(self.resolve()?)
     }
@@ -215,11 +316,16 @@ impl PassageBuilder {
                 return Err(ConfigError::InvalidApiKey);
             }
         }
-        if self.timeout.is_zero() {
-            return Err(ConfigError::InvalidSetting {
-                setting: "timeout",
-                reason: "must be greater than zero".into(),
-            });
+        for (setting, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::InvalidSetting {
+                    setting,
+                    reason: "must be greater than zero".into(),
+                });
+            }
         }
         let api_base_url = parse_base_url("api_base_url", &self.api_base_url)?;
         let auth_base_url = parse_base_url("auth_base_url", &self.auth_base_url)?;
@@ -235,6 +341,15 @@ impl PassageBuilder {
             )?,
         };
         let issuer = self.issuer.unwrap_or(app_path);
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("passage-identity-rust/{}", env!("CARGO_PKG_VERSION")));
+        if http::HeaderValue::from_str(&user_agent).is_err() {
+            return Err(ConfigError::InvalidSetting {
+                setting: "user_agent",
+                reason: "cannot be sent in an HTTP header".into(),
+            });
+        }
         Ok(Config {
             app_id,
             api_key: self.api_key,
@@ -244,9 +359,7 @@ impl PassageBuilder {
             issuer,
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
-            user_agent: self
-                .user_agent
-                .unwrap_or_else(|| format!("passage-identity-rust/{}", env!("CARGO_PKG_VERSION"))),
+            user_agent,
             auth: self.auth,
             retry: self.retry,
         })
@@ -353,6 +466,14 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, ConfigError::InvalidApiKey));
         assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn a_user_agent_that_cannot_be_a_header_is_rejected() {
+        match builder().user_agent("line\nbreak").resolve() {
+            Err(ConfigError::InvalidSetting { setting, .. }) => assert_eq!(setting, "user_agent"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

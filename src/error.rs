@@ -77,8 +77,9 @@ pub enum ManagementError {
         retry_after: Option<Duration>,
     },
 
-    /// No complete response arrived within the configured timeout
-    /// ([`PassageBuilder::timeout`](crate::PassageBuilder::timeout)), after any retries.
+    /// No complete response arrived within the timeout of an attempt
+    /// ([`PassageBuilder::timeout`](crate::PassageBuilder::timeout)); idempotent calls were
+    /// tried again first ([`RetryPolicy`](crate::RetryPolicy)).
     #[non_exhaustive]
     Timeout {
         /// The operation, e.g. `get_user`.
@@ -115,7 +116,8 @@ pub enum ManagementError {
         request_id: Option<String>,
         /// How long the server asked to wait before trying again (`Retry-After`).
         retry_after: Option<Duration>,
-        /// The first bytes of the body (lossily decoded), for diagnosis.
+        /// The first bytes of the body (lossily decoded), for diagnosis; never the JSON of a
+        /// successful answer, which may hold a magic link's secret.
         body_excerpt: Option<String>,
         /// The decoding error, if any.
         source: Option<BoxError>,
@@ -154,6 +156,19 @@ impl ManagementError {
             operation,
             request_id,
             retry_after: None,
+        }
+    }
+
+    /// An answer that decoded but cannot be right for the request, found by the facade.
+    pub(crate) fn unexpected_answer(operation: &'static str, detail: String) -> Self {
+        Self::InvalidResponse {
+            status: None,
+            detail,
+            operation,
+            request_id: None,
+            retry_after: None,
+            body_excerpt: None,
+            source: None,
         }
     }
 
@@ -232,7 +247,9 @@ impl ManagementError {
 
     /// Whether the same call may succeed later: timeouts, connection failures, and the statuses
     /// 408, 429, 502, 503 and 504. Idempotent calls were already retried
-    /// ([`RetryPolicy`](crate::RetryPolicy)) before this error was returned.
+    /// ([`RetryPolicy`](crate::RetryPolicy)) before this error was returned. A create that
+    /// timed out or lost its connection may still have been done: look the user up (or expect
+    /// a second magic link to be sent) before trying it again.
     ///
     /// ```
     /// # fn check(e: &passage_identity::ManagementError) {
@@ -296,7 +313,8 @@ impl ManagementError {
     }
 
     /// The start of a response body this client could not read (for example the HTML page of a
-    /// proxy), for diagnosis.
+    /// proxy), for diagnosis. Never the JSON of a successful answer, which may hold a magic
+    /// link's secret.
     ///
     /// ```
     /// # fn check(e: &passage_identity::ManagementError) {
@@ -372,7 +390,7 @@ impl ManagementError {
                     operation,
                     request_id,
                     retry_after,
-                    body_excerpt: excerpt(&body),
+                    body_excerpt: excerpt(&body, Some(status)),
                     source: None,
                 }
             }
@@ -386,7 +404,7 @@ impl ManagementError {
                 operation,
                 request_id,
                 retry_after,
-                body_excerpt: excerpt(&body),
+                body_excerpt: excerpt(&body, status),
                 source: Some(Box::new(source)),
             },
             Raw::CommunicationError(source)
@@ -395,7 +413,7 @@ impl ManagementError {
                 if source.is_builder() {
                     return Self::Request {
                         operation,
-                        reason: source.to_string(),
+                        reason: without_query(source).to_string(),
                     };
                 }
                 Self::transport(source, operation, request_id)
@@ -411,6 +429,7 @@ impl ManagementError {
         operation: &'static str,
         request_id: Option<String>,
     ) -> Self {
+        let source = without_query(source);
         if source.is_timeout() {
             Self::Timeout {
                 operation,
@@ -425,6 +444,15 @@ impl ManagementError {
             }
         }
     }
+}
+
+/// The error with its URL cut to where the call went: the query may hold the email address or
+/// phone number being looked up, which has no place in logs.
+fn without_query(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+    }
+    error
 }
 
 /// Reads at most `limit` bytes of a body: an error body is small, and a huge one is not worth
@@ -444,8 +472,12 @@ async fn read_limited(
     Ok(body)
 }
 
-fn excerpt(body: &[u8]) -> Option<String> {
-    if body.is_empty() {
+/// The start of a body, for diagnosis. A successful answer in JSON is Passage's data, which may
+/// hold a magic link's secret or the app's: it is not kept. Error bodies and successful answers
+/// that are not JSON (a proxy's HTML page) are.
+fn excerpt(body: &[u8], status: Option<StatusCode>) -> Option<String> {
+    let json = matches!(body.trim_ascii_start().first(), Some(b'{' | b'['));
+    if body.is_empty() || (json && status.is_none_or(|s| s.is_success())) {
         return None;
     }
     let cut = &body[..body.len().min(EXCERPT_LEN)];
@@ -610,9 +642,19 @@ mod tests {
     #[test]
     fn excerpt_is_bounded_and_lossy() {
         let long = vec![b'a'; 5000];
-        assert_eq!(excerpt(&long).unwrap().len(), EXCERPT_LEN);
-        assert_eq!(excerpt(b"").as_deref(), None);
-        assert_eq!(excerpt(b"\xff<html>").unwrap(), "\u{fffd}<html>");
+        let error = Some(StatusCode::BAD_GATEWAY);
+        assert_eq!(excerpt(&long, error).unwrap().len(), EXCERPT_LEN);
+        assert_eq!(excerpt(b"", error).as_deref(), None);
+        assert_eq!(excerpt(b"\xff<html>", error).unwrap(), "\u{fffd}<html>");
+    }
+
+    #[test]
+    fn excerpt_of_a_successful_json_answer_is_not_kept() {
+        let secret = br#" {"magic_link":{"secret":"s3cr3t"}}"#;
+        assert_eq!(excerpt(secret, Some(StatusCode::CREATED)), None);
+        assert_eq!(excerpt(secret, None), None);
+        assert!(excerpt(b"<html>", Some(StatusCode::OK)).is_some());
+        assert!(excerpt(br#"{"code":"x"}"#, Some(StatusCode::BAD_GATEWAY)).is_some());
     }
 
     #[test]

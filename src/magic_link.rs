@@ -228,8 +228,12 @@ fn check_relative_path(path: &str) -> Result<(), ManagementError> {
     if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return invalid("must not contain white space or control characters");
     }
-    if path.starts_with("//") || path.starts_with("\\\\") {
-        return invalid("must be a path relative to the app's origin, not a URL with a host");
+    // Browsers read `\` as `/`: `/\evil.example`, resolved against the origin, is another host.
+    if path.starts_with("//") || path.contains('\\') {
+        return invalid(
+            "must be a path relative to the app's origin, not a URL with a host \
+             (no `//` at the start, no `\\`)",
+        );
     }
     let scheme_end = path.find(':');
     let first_separator = path.find(['/', '?', '#']);
@@ -507,6 +511,7 @@ mod tests {
         for bad in [
             "https://evil.example/verify",
             "//evil.example/verify",
+            "/\\evil.example/verify",
             "javascript:alert(1)",
             "",
             "/with space",

@@ -34,6 +34,14 @@ pub(crate) struct Inner {
 
 impl Passage {
     /// Starts configuring a client for the app `app_id`.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .api_key("my-api-key")
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn builder(app_id: impl Into<String>) -> PassageBuilder {
         PassageBuilder::new(app_id)
     }
@@ -59,31 +67,79 @@ impl Passage {
     }
 
     /// The app id.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
+    /// assert_eq!(passage.app_id(), "my-app-id");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn app_id(&self) -> &str {
         &self.inner.config.app_id
     }
 
-    /// The Management API base URL in use.
+    /// The Management API base URL in use, without a trailing `/`.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
+    /// assert_eq!(passage.api_base_url(), "https://api.passage.id/v1");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn api_base_url(&self) -> &str {
-        self.inner.config.api_base_url.as_str()
+        self.inner
+            .config
+            .api_base_url
+            .as_str()
+            .trim_end_matches('/')
     }
 
-    /// The auth base URL in use.
+    /// The auth base URL in use, without a trailing `/`.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
+    /// assert_eq!(passage.auth_base_url(), "https://auth.passage.id");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn auth_base_url(&self) -> &str {
-        self.inner.config.auth_base_url.as_str()
+        // A URL without a path is written with `/`; the setting (and its default) has none.
+        self.inner
+            .config
+            .auth_base_url
+            .as_str()
+            .trim_end_matches('/')
     }
 
     /// Where the app's signing keys (JWKS) are fetched from.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
+    /// assert_eq!(
+    ///     passage.jwks_url(),
+    ///     "https://auth.passage.id/v1/apps/my-app-id/.well-known/jwks.json"
+    /// );
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn jwks_url(&self) -> &str {
         self.inner.config.jwks_url.as_str()
     }
 
     /// The `iss` claim tokens must carry.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
+    /// assert_eq!(passage.issuer(), "https://auth.passage.id/v1/apps/my-app-id");
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn issuer(&self) -> &str {
         &self.inner.config.issuer
     }
 
     /// Whether an API key is configured (management calls need one).
+    ///
+    /// ```
+    /// let verifier_only = passage_identity::Passage::builder("my-app-id").build()?;
+    /// assert!(!verifier_only.has_api_key());
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
     pub fn has_api_key(&self) -> bool {
         self.inner.config.api_key.is_some()
     }

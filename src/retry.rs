@@ -12,6 +12,9 @@ use reqwest::StatusCode;
 
 /// The retry policy of management calls; set it with [`PassageBuilder::retry`](crate::PassageBuilder::retry).
 ///
+/// Each attempt has its own [`PassageBuilder::timeout`](crate::PassageBuilder::timeout): with
+/// the defaults, a read whose every attempt times out fails after four attempts.
+///
 /// ```
 /// use std::time::Duration;
 /// use passage_identity::{Passage, RetryPolicy};
@@ -48,30 +51,61 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// A policy that never retries.
+    ///
+    /// ```
+    /// use passage_identity::RetryPolicy;
+    /// assert_eq!(RetryPolicy::disabled(), RetryPolicy::default().max_retries(0));
+    /// ```
     pub fn disabled() -> Self {
         Self::default().max_retries(0)
     }
 
     /// How many times a failed idempotent call is tried again (0 disables retries). Default: 3.
+    ///
+    /// ```
+    /// let patient = passage_identity::RetryPolicy::default().max_retries(5);
+    /// # let _ = patient;
+    /// ```
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The upper bound of the first wait; each further wait doubles it. Default: 100 ms.
+    ///
+    /// ```
+    /// let policy = passage_identity::RetryPolicy::default()
+    ///     .initial_backoff(std::time::Duration::from_millis(250));
+    /// # let _ = policy;
+    /// ```
     pub fn initial_backoff(mut self, backoff: Duration) -> Self {
         self.initial_backoff = backoff;
         self
     }
 
     /// The largest wait between two attempts. Default: 5 s.
+    ///
+    /// ```
+    /// let policy = passage_identity::RetryPolicy::default()
+    ///     .max_backoff(std::time::Duration::from_secs(1));
+    /// # let _ = policy;
+    /// ```
     pub fn max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self
     }
 
     /// The longest `Retry-After` that is honoured; a response asking for a longer wait is
-    /// returned to the caller instead. Default: 30 s.
+    /// returned to the caller instead, with [`ManagementError::retry_after`] saying how long
+    /// the server asked for. Default: 30 s.
+    ///
+    /// [`ManagementError::retry_after`]: crate::ManagementError::retry_after
+    ///
+    /// ```
+    /// let policy = passage_identity::RetryPolicy::default()
+    ///     .max_retry_after(std::time::Duration::from_secs(5));
+    /// # let _ = policy;
+    /// ```
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
@@ -117,8 +151,10 @@ pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
 /// Parses a `Retry-After` value: delay seconds, or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds is still a request to wait, longer than any policy
+        // honours: not a reason to retry at once.
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -142,11 +178,33 @@ mod tests {
     }
 
     #[test]
+    fn backoff_with_the_largest_settings_does_not_overflow() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        for retry in [0, 1, 2, 64, u32::MAX] {
+            for _ in 0..1_000 {
+                let _ = policy.backoff(retry);
+            }
+        }
+    }
+
+    #[test]
     fn writes_that_create_are_not_idempotent() {
         assert!(!is_idempotent("create_user"));
         assert!(!is_idempotent("create_magic_link"));
         assert!(!is_idempotent("update_user"));
         assert!(is_idempotent("deactivate_user"));
+    }
+
+    #[test]
+    fn a_retry_after_too_large_for_the_clock_is_a_very_long_wait() {
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::MAX)
+        );
+        assert_eq!(parse_retry_after("0"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("-1"), None);
     }
 
     #[test]

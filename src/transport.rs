@@ -97,16 +97,10 @@ where
 /// Builds the shared HTTP client (one connection pool for the whole `Passage` value).
 pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client, ConfigError> {
     let mut headers = reqwest::header::HeaderMap::new();
-    let version = HeaderValue::from_str(&format!("passage-rust {}", env!("CARGO_PKG_VERSION")))
-        .map_err(|_| ConfigError::InvalidSetting {
-            setting: "version",
-            reason: "not a header value".into(),
-        })?;
-    headers.insert(PASSAGE_VERSION_HEADER, version);
-    HeaderValue::from_str(&config.user_agent).map_err(|_| ConfigError::InvalidSetting {
-        setting: "user_agent",
-        reason: "cannot be sent in an HTTP header".into(),
-    })?;
+    headers.insert(
+        PASSAGE_VERSION_HEADER,
+        HeaderValue::from_static(concat!("passage-rust ", env!("CARGO_PKG_VERSION"))),
+    );
     reqwest::Client::builder()
         .user_agent(config.user_agent.clone())
         .default_headers(headers)
@@ -203,7 +197,7 @@ async fn execute_with_retries(
     let mut attempt: u32 = 0;
     let mut request = request;
     loop {
-        attempt += 1;
+        attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
         note(|record| record.attempts = attempt);
         // Keep a copy for the next attempt; a body that cannot be copied is never retried.
@@ -240,6 +234,8 @@ async fn execute_with_retries(
                     outcome = %describe(&result),
                     "retrying"
                 );
+                // Let go of the failed response (and its connection) before waiting.
+                drop(result);
                 tokio::time::sleep(wait).await;
                 request = next;
             }

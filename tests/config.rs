@@ -66,3 +66,37 @@ fn debug_output_never_shows_the_api_key() {
     assert!(!shown.contains("sk_live_do_not_print"), "{shown}");
     assert!(shown.contains("app_1"));
 }
+
+#[test]
+fn a_zero_timeout_or_connect_timeout_is_a_config_error_naming_the_setting() {
+    for (builder, name) in [
+        (
+            Passage::builder("app_1").timeout(std::time::Duration::ZERO),
+            "timeout",
+        ),
+        (
+            Passage::builder("app_1").connect_timeout(std::time::Duration::ZERO),
+            "connect_timeout",
+        ),
+    ] {
+        match builder.build() {
+            Err(ConfigError::InvalidSetting { setting, .. }) => assert_eq!(setting, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_base_urls_in_use_are_written_as_given_without_a_trailing_slash() {
+    use passage_identity::{DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL};
+    let passage = Passage::new("app_1", "key").unwrap();
+    assert_eq!(passage.api_base_url(), DEFAULT_API_BASE_URL);
+    assert_eq!(passage.auth_base_url(), DEFAULT_AUTH_BASE_URL);
+    let local = Passage::builder("app_1")
+        .api_base_url("http://127.0.0.1:8787/v1/")
+        .auth_base_url("http://127.0.0.1:8787/")
+        .build()
+        .unwrap();
+    assert_eq!(local.api_base_url(), "http://127.0.0.1:8787/v1");
+    assert_eq!(local.auth_base_url(), "http://127.0.0.1:8787");
+}

@@ -250,12 +250,18 @@ async fn every_facade_method_sends_requests_the_spec_accepts() {
             .send()
             .await,
     );
-    // The mock answers every page alike, so the stream never ends by itself: three pages, the
-    // later two anchored with the first page's `created_before`.
-    let streamed: Vec<_> = users.list().limit(1).stream().take(3).collect().await;
-    assert_eq!(streamed.len(), 3);
-    for (i, user) in streamed.into_iter().enumerate() {
-        calls.check(&format!("user().list().stream() item {i}"), user);
+    // The mock makes up every answer: the first page's user is listed, page 2 is asked for
+    // (anchored with the first page's `created_before`, and validated like every request), and
+    // the page number the mock makes up ends the stream with an error instead of a loop.
+    let mut streamed: Vec<_> = users.list().limit(1).stream().take(10).collect().await;
+    assert_eq!(streamed.len(), 2, "{streamed:?}");
+    let ended_by = streamed.pop();
+    assert!(
+        matches!(ended_by, Some(Err(ManagementError::InvalidResponse { .. }))),
+        "{ended_by:?}"
+    );
+    for user in streamed {
+        calls.check("user().list().stream() first page", user);
     }
 
     let auth = passage.auth();

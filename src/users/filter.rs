@@ -48,7 +48,9 @@ impl Op {
 /// A condition on one field of a user: an operator and a value.
 ///
 /// A plain value converts into an equality filter, so `.status(UserStatus::Active)` and
-/// `.status(Filter::is(UserStatus::Active))` are the same.
+/// `.status(Filter::is(UserStatus::Active))` are the same. The wire format cannot say "equal to
+/// `ne:x`": a text equality filter whose value starts with an operator prefix is rejected
+/// before anything is sent.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -196,6 +198,19 @@ impl From<i32> for Filter<i64> {
     }
 }
 
+/// Whether the service would read this text filter's value as another operator: there is no
+/// way to say "equal to `ne:x`", and sending `ne:x` would mean "not equal to `x`".
+pub(crate) fn reads_as_operator(filter: &Filter<String>) -> bool {
+    let value = filter.value.as_bytes();
+    filter.op == Op::Eq
+        && [Op::Ne, Op::Gt, Op::Lt, Op::Like, Op::NotLike]
+            .iter()
+            .any(|op| {
+                let prefix = op.prefix().as_bytes();
+                value.len() >= prefix.len() && value[..prefix.len()].eq_ignore_ascii_case(prefix)
+            })
+}
+
 /// Query values, written as the list endpoint reads them.
 pub(crate) fn text(filter: &Filter<String>) -> String {
     filter.to_query(String::clone)
@@ -297,6 +312,15 @@ mod tests {
         assert_eq!(text(&id), "ne:u0");
         let count: Filter<i64> = Filter::gt(2i32).into();
         assert_eq!(self::count(&count), "gt:2");
+    }
+
+    #[test]
+    fn equality_with_a_value_that_starts_like_an_operator_is_ambiguous() {
+        assert!(reads_as_operator(&"ne:ada@example.com".into()));
+        assert!(reads_as_operator(&"LIKE:%".into()));
+        assert!(!reads_as_operator(&Filter::like("ne:x".to_owned())));
+        assert!(!reads_as_operator(&"ada@example.com".into()));
+        assert!(!reads_as_operator(&"né".into()));
     }
 
     #[test]

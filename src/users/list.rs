@@ -281,8 +281,12 @@ impl<'a> ListUsers<'a> {
     /// The first page's `created_before` (the anchor the service chose, or the one set with
     /// [`created_before`](Self::created_before)) is sent with every later page, so users
     /// created while the stream runs neither shift pages (no duplicates, none skipped) nor
-    /// appear in it. An error ends the stream after it is yielded; failed page fetches are
-    /// retried like any read first ([`RetryPolicy`](crate::RetryPolicy)).
+    /// appear in it. The stream ends after a page without users or without a `next` link.
+    ///
+    /// An error ends the stream after it is yielded; failed page fetches are retried like any
+    /// read first ([`RetryPolicy`](crate::RetryPolicy)). An answer for another page than the
+    /// one asked for is an error ([`ManagementError::InvalidResponse`]) rather than a listing
+    /// that repeats users for ever.
     ///
     /// ```
     /// # #[cfg(feature = "emulator")]
@@ -341,14 +345,17 @@ impl Query {
                 "pages are numbered from 1",
             ));
         }
-        if let Some(id) = &self.id {
-            if id.value().trim().is_empty() {
-                return Err(ManagementError::invalid("id", "must not be empty"));
+        for (field, filter) in [("id", &self.id), ("identifier", &self.identifier)] {
+            let Some(filter) = filter else { continue };
+            if filter.value().trim().is_empty() {
+                return Err(ManagementError::invalid(field, "must not be empty"));
             }
-        }
-        if let Some(identifier) = &self.identifier {
-            if identifier.value().trim().is_empty() {
-                return Err(ManagementError::invalid("identifier", "must not be empty"));
+            if filter::reads_as_operator(filter) {
+                return Err(ManagementError::invalid(
+                    field,
+                    "must not start with an operator prefix such as `ne:` or `like:`, \
+                     which the service would read as the operator",
+                ));
             }
         }
         Ok(())
@@ -476,13 +483,21 @@ async fn next_user(mut state: State) -> Option<(Result<UserSummary, ManagementEr
                     Ok(page) => page,
                     Err(error) => return Some((Err(error), State::Done)),
                 };
+                if let Err(error) = check_page_number(query.page, &page) {
+                    return Some((Err(error), State::Done));
+                }
                 // The first page's anchor holds for every later page.
                 if query.created_before.is_none() {
                     query.created_before = Some(page.created_before);
                 }
-                let number = query.page.unwrap_or(1);
-                query.page = Some(number.saturating_add(1));
-                let next = has_next_page(&page).then_some((passage, query));
+                let following = query.page.unwrap_or(1).checked_add(1);
+                let next = match following {
+                    Some(number) if has_next_page(&page) => {
+                        query.page = Some(number);
+                        Some((passage, query))
+                    }
+                    _ => None,
+                };
                 State::Page {
                     users: page.users.into_iter(),
                     next,
@@ -492,13 +507,28 @@ async fn next_user(mut state: State) -> Option<(Result<UserSummary, ManagementEr
     }
 }
 
-/// Whether another page may hold users: this one was full and says there is a next one.
+/// Whether the listing goes on after this page: it held users and links to a next one. A page
+/// shorter than the limit is no signal of its own: one that still links onwards is followed, so
+/// that no user is dropped; the page number check keeps that from going round in circles.
 fn has_next_page(page: &ListUsersResponse) -> bool {
-    if page.users.is_empty() || page.links.next.href.is_empty() {
-        return false;
+    !page.users.is_empty() && !page.links.next.href.is_empty()
+}
+
+/// When a page was asked for, the answer must be that page: a server that ignored `page` would
+/// hand out the same users again and again, for ever.
+fn check_page_number(asked: Option<u64>, page: &ListUsersResponse) -> Result<(), ManagementError> {
+    match asked {
+        Some(asked) if !page.users.is_empty() && i64::try_from(asked) != Ok(page.page) => {
+            Err(ManagementError::unexpected_answer(
+                "list_paginated_users",
+                format!(
+                    "page {} when page {asked} was asked for; going on would list users again",
+                    page.page
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
-    let len = i64::try_from(page.users.len()).unwrap_or(i64::MAX);
-    !(page.limit > 0 && len < page.limit)
 }
 
 #[cfg(test)]
@@ -541,13 +571,9 @@ mod tests {
     }
 
     #[test]
-    fn a_full_page_with_a_next_link_continues() {
+    fn a_page_with_users_and_a_next_link_continues() {
         assert!(has_next_page(&page(10, 10, "/v1/apps/a/users?page=2")));
-    }
-
-    #[test]
-    fn a_short_page_is_the_last() {
-        assert!(!has_next_page(&page(3, 10, "/v1/apps/a/users?page=2")));
+        assert!(has_next_page(&page(3, 10, "/v1/apps/a/users?page=2")));
     }
 
     #[test]
@@ -558,6 +584,18 @@ mod tests {
     #[test]
     fn an_empty_page_ends_the_listing() {
         assert!(!has_next_page(&page(0, 10, "/v1/apps/a/users?page=2")));
+    }
+
+    #[test]
+    fn an_answer_for_another_page_than_asked_is_an_error() {
+        let first = page(10, 10, "next");
+        assert!(check_page_number(None, &first).is_ok());
+        assert!(check_page_number(Some(1), &first).is_ok());
+        assert!(matches!(
+            check_page_number(Some(2), &first),
+            Err(ManagementError::InvalidResponse { .. })
+        ));
+        assert!(check_page_number(Some(2), &page(0, 10, "")).is_ok());
     }
 
     #[test]

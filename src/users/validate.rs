@@ -4,7 +4,11 @@ use crate::error::ManagementError;
 use crate::phone::PhoneNumber;
 
 /// An id (user, device) that can be put in a URL path: not empty, no white space or control
-/// characters. Ids are opaque, so nothing more is assumed.
+/// characters, and one path segment. Ids are opaque, so nothing more is assumed.
+///
+/// The generated client percent-encodes `/`, `?`, `#` and `%`, but URL parsing still resolves
+/// `.` and `..` segments and reads `\` as `/`: the device id `..\..\{user id}` would turn
+/// revoking a device into deleting the user.
 pub(crate) fn id<'v>(field: &'static str, value: &'v str) -> Result<&'v str, ManagementError> {
     if value.trim().is_empty() {
         return Err(ManagementError::invalid(field, "must not be empty"));
@@ -13,6 +17,12 @@ pub(crate) fn id<'v>(field: &'static str, value: &'v str) -> Result<&'v str, Man
         return Err(ManagementError::invalid(
             field,
             "must not contain white space or control characters",
+        ));
+    }
+    if value == "." || value == ".." || value.contains('\\') {
+        return Err(ManagementError::invalid(
+            field,
+            "must not be `.` or `..` or contain `\\`",
         ));
     }
     Ok(value)
@@ -98,6 +108,17 @@ mod tests {
             "device_id"
         );
         assert_eq!(field_of(id("user_id", "abc\n").unwrap_err()), "user_id");
+    }
+
+    #[test]
+    fn ids_that_are_not_one_path_segment_are_rejected() {
+        for bad in [".", "..", "..\\..\\u1", "a\\b"] {
+            assert_eq!(
+                field_of(id("device_id", bad).unwrap_err()),
+                "device_id",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -67,3 +67,96 @@ pub fn invalid_field(error: ManagementError) -> &'static str {
         other => panic!("expected an input error, got {other:?}"),
     }
 }
+
+/// A list endpoint on 127.0.0.1 that answers each page as `answer(page)` says (`page` is the
+/// query parameter, 1 when absent), for listings the emulator is too well-behaved to produce.
+/// Counts the requests it served; dropping it stops it.
+pub struct PagedServer {
+    base: String,
+    served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl PagedServer {
+    pub async fn start(answer: impl Fn(u64) -> serde_json::Value + Send + Sync + 'static) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let served = Arc::new(AtomicUsize::new(0));
+        let answer = Arc::new(answer);
+        let app = {
+            let served = served.clone();
+            axum::Router::new().fallback(
+                move |query: axum::extract::Query<std::collections::HashMap<String, String>>| {
+                    let page = query.get("page").map_or(1, |p| p.parse().unwrap());
+                    served.fetch_add(1, Ordering::SeqCst);
+                    let body = answer(page);
+                    async move { axum::Json(body) }
+                },
+            )
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v1", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    rx.await.ok();
+                })
+                .await
+                .unwrap();
+        });
+        PagedServer {
+            base,
+            served,
+            _shutdown: tx,
+        }
+    }
+
+    /// A client of this server that never retries.
+    pub fn passage(&self) -> Passage {
+        Passage::builder("app")
+            .api_key("key")
+            .api_base_url(&self.base)
+            .retry(RetryPolicy::disabled())
+            .build()
+            .unwrap()
+    }
+
+    /// How many requests it answered.
+    pub fn served(&self) -> usize {
+        self.served.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A list answer: `ids` on page `page` of `limit` users each, `total` in all, with a `next`
+/// link or without.
+pub fn list_page(ids: &[&str], page: u64, limit: u64, total: u64, next: bool) -> serde_json::Value {
+    let users: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            serde_json::json!({
+                "id": id, "email": format!("{id}@example.com"), "email_verified": false,
+                "phone": "", "phone_verified": false, "status": "active",
+                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+                "last_login_at": "2024-01-01T00:00:00Z", "login_count": 0,
+                "user_metadata": null, "external_id": "",
+            })
+        })
+        .collect();
+    let link = |page: u64| serde_json::json!({ "href": format!("/v1/apps/app/users?page={page}") });
+    serde_json::json!({
+        "users": users,
+        "total_users": total,
+        "page": page,
+        "limit": limit,
+        "created_before": 1_700_000_000,
+        "_links": {
+            "first": link(1),
+            "last": link(total.div_ceil(limit.max(1)).max(1)),
+            "next": if next { link(page + 1) } else { serde_json::json!({ "href": "" }) },
+            "previous": link(page.saturating_sub(1).max(1)),
+            "self": link(page),
+        },
+    })
+}

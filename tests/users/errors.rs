@@ -225,3 +225,47 @@ async fn nothing_listening_is_a_connection_error() {
         "{error:?}"
     );
 }
+
+/// A lost connection's error names the URL it tried, but not its query, which can hold the
+/// email address or phone number being looked up.
+#[tokio::test]
+async fn a_transport_error_does_not_show_the_identifier_looked_up() {
+    let emulator = emulator().await;
+    emulator.inject_fault(Fault::on(Method::GET, &app_path(&emulator, "/users")).drop_connection());
+    let error = without_retries(&emulator)
+        .user()
+        .get_by_identifier("ada.lovelace@example.com")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ManagementError::Connection { .. }),
+        "{error:?}"
+    );
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(shown.contains("/users"), "the URL is still there: {shown}");
+    assert!(!shown.contains("lovelace"), "{shown}");
+}
+
+/// What a call records for its error lives with the call's future, not with a task or thread:
+/// a call spawned onto another worker still reports the request id it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_run_on_another_task_keeps_its_request_id() {
+    let emulator = emulator().await;
+    let passage = emulator.passage().clone();
+    let error = tokio::spawn(async move { passage.user().get("nobody").await })
+        .await
+        .unwrap()
+        .unwrap_err();
+    let sent = requests_to(
+        &emulator,
+        Method::GET,
+        &app_path(&emulator, "/users/nobody"),
+    );
+    let header = sent[0].headers[REQUEST_ID_HEADER].to_str().unwrap();
+    assert_eq!(error.request_id(), Some(header));
+}

@@ -9,9 +9,11 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::{Method, StatusCode};
 use passage_identity::emulator::{Emulator, Fault};
 use passage_identity::enums::UserStatus;
-use passage_identity::{CreateUser, Filter, SortField, SortOrder};
+use passage_identity::{CreateUser, Filter, ManagementError, SortField, SortOrder};
 
-use crate::common::users::{app_path, emulator, query_param, requests_to, without_retries};
+use crate::common::users::{
+    app_path, emulator, list_page, query_param, requests_to, without_retries, PagedServer,
+};
 
 /// Creates `n` users `user{i}@example.com` without HTTP; returns their ids.
 fn seed(emulator: &Emulator, n: usize) -> Vec<String> {
@@ -341,4 +343,55 @@ async fn the_stream_lists_every_existing_user_once_while_users_are_being_created
     );
     assert_eq!(seen.len(), EXISTING);
     assert_eq!(list_requests(&emulator).len(), 11);
+}
+
+/// A server that answers page 1 to every request, full and with a `next` link, would keep the
+/// stream yielding the same users forever.
+#[tokio::test]
+async fn the_stream_ends_with_an_error_when_the_server_answers_another_page_than_asked() {
+    let server = PagedServer::start(|_| list_page(&["u1", "u2"], 1, 2, 10, true)).await;
+    let passage = server.passage();
+    let items: Vec<_> = passage.user().list().stream().take(20).collect().await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items[..2].iter().all(Result::is_ok));
+    let error = items[2].as_ref().unwrap_err();
+    assert!(
+        matches!(error, ManagementError::InvalidResponse { .. }),
+        "{error:?}"
+    );
+    assert_eq!(server.served(), 2);
+}
+
+/// Only the `next` link (or an empty page) ends the listing: a page shorter than the limit
+/// that still links to a next one is followed, not taken as the last.
+#[tokio::test]
+async fn a_short_page_with_a_next_link_does_not_end_the_stream() {
+    let server = PagedServer::start(|page| match page {
+        1 => list_page(&["u1", "u2"], 1, 3, 4, true),
+        _ => list_page(&["u3", "u4"], 2, 3, 4, false),
+    })
+    .await;
+    let passage = server.passage();
+    let ids: Vec<String> = passage
+        .user()
+        .list()
+        .stream()
+        .map_ok(|u| u.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["u1", "u2", "u3", "u4"]);
+}
+
+#[tokio::test]
+async fn an_empty_page_ends_the_stream_even_with_a_next_link() {
+    let server = PagedServer::start(|page| match page {
+        1 => list_page(&["u1"], 1, 1, 2, true),
+        _ => list_page(&[], page, 1, 2, true),
+    })
+    .await;
+    let passage = server.passage();
+    let users: Vec<_> = passage.user().list().stream().try_collect().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(server.served(), 2);
 }

@@ -1,5 +1,5 @@
 //! What calls write to `tracing`: a span per call with its operation, status, attempts and
-//! duration, and never the API key, at any level, from any crate.
+//! duration, and never the API key or a magic link's secret, at any level, from any crate.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -42,8 +42,8 @@ impl<'a> MakeWriter<'a> for Captured {
 }
 
 /// Calls of every kind: a success after a retry, creations, a 404, a listing, a magic link.
-/// Returns the emulator's API key.
-async fn make_calls() -> String {
+/// Returns the secrets that must not be logged: the API key and the magic link's secret.
+async fn make_calls() -> [String; 2] {
     let emulator = emulator().await;
     let api_key = emulator.api_key().to_owned();
     let passage = with_quick_retries(&emulator, 3);
@@ -58,7 +58,7 @@ async fn make_calls() -> String {
         .unwrap();
     passage.user().get("nobody").await.unwrap_err();
     passage.user().list().limit(5).send().await.unwrap();
-    passage
+    let link = passage
         .auth()
         .create_magic_link(CreateMagicLink::user_id(
             &user.id,
@@ -66,7 +66,7 @@ async fn make_calls() -> String {
         ))
         .await
         .unwrap();
-    api_key
+    [api_key, link.secret().to_owned()]
 }
 
 /// Runs on one thread (the default test runtime), so the thread's default subscriber sees the
@@ -87,10 +87,14 @@ async fn calls_are_traced_with_their_outcome_and_never_with_the_api_key() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let api_key = make_calls().await;
+    let [api_key, link_secret] = make_calls().await;
 
     let text = captured.text();
     assert!(!text.contains(&api_key), "the API key was logged:\n{text}");
+    assert!(
+        !text.contains(&link_secret),
+        "the magic link's secret was logged:\n{text}"
+    );
     // The spans are there, with what happened.
     for expected in [
         "passage.call",

@@ -4,9 +4,10 @@
 use http::Method;
 use passage_identity::enums::MagicLinkType;
 use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
-use passage_identity::CreateMagicLink;
+use passage_identity::{CreateMagicLink, ManagementError, Passage};
 use serde_json::json;
 
+use crate::common::recorder::Recorder;
 use crate::common::users::{app_path, emulator, requests_to};
 
 #[tokio::test]
@@ -131,4 +132,46 @@ async fn debug_output_of_a_link_hides_its_url_and_secret() {
     assert!(!shown.contains(link.secret()), "{shown}");
     assert!(!shown.contains(link.url()), "{shown}");
     assert!(shown.contains(link.id()), "{shown}");
+}
+
+/// A magic link answer the client cannot decode (here: `ttl` is missing, `status` is 200 rather
+/// than the documented 201) still holds the link's secret: the error must not keep it.
+#[tokio::test]
+async fn an_undecodable_link_answer_does_not_keep_the_secret_in_the_error() {
+    let recorder = Recorder::start().await;
+    let passage = Passage::builder("app")
+        .api_key("key")
+        .api_base_url(format!("{}/v1", recorder.base_url()))
+        .build()
+        .unwrap();
+    let secret = "s3cr3t-magic-link-value";
+    let body = json!({ "magic_link": {
+        "id": "ml1", "app_id": "app", "user_id": "u1", "identifier": "ada@example.com",
+        "secret": secret, "url": format!("https://app.example/?psg_magic_link=ml.{secret}"),
+        "activated": false, "redirect_url": "/", "type": "login",
+    }});
+    for status in [201, 200] {
+        recorder.reply(
+            Method::POST,
+            "/v1/apps/app/magic-links",
+            status,
+            body.clone(),
+        );
+        let error = passage
+            .auth()
+            .create_magic_link(CreateMagicLink::email("ada@example.com"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ManagementError::InvalidResponse { .. }),
+            "{error:?}"
+        );
+        let mut shown = format!("{error} {error:?} {:?}", error.body_excerpt());
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            shown.push_str(&format!(" {cause} {cause:?}"));
+            source = cause.source();
+        }
+        assert!(!shown.contains(secret), "{status}: {shown}");
+    }
 }

@@ -241,3 +241,25 @@ async fn client_errors_are_not_retried() {
     let path = app_path(&emulator, "/users/nobody");
     assert_eq!(statuses(&requests_to(&emulator, Method::GET, &path)), [404]);
 }
+
+/// The hooks keep no state outside a facade call: the low-level client, used on its own,
+/// retries the same way.
+#[tokio::test]
+async fn the_raw_client_used_on_its_own_is_retried_too() {
+    let emulator = emulator().await;
+    let path = app_path(&emulator, "");
+    emulator.inject_fault(Fault::on(Method::GET, &path).status(StatusCode::SERVICE_UNAVAILABLE));
+    let passage = with_quick_retries(&emulator, 3);
+    let app = passage
+        .raw()
+        .get_app()
+        .app_id(passage.app_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.app.id, emulator.app_id());
+    assert_eq!(
+        statuses(&requests_to(&emulator, Method::GET, &path)),
+        [503, 200]
+    );
+}

@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use passage_identity::emulator::Emulator;
 use passage_identity::raw::types::MagicLinkChannel;
-use passage_identity::{CreateMagicLink, CreateUser, ManagementError, Passage, UpdateUser};
+use passage_identity::{CreateMagicLink, CreateUser, Filter, ManagementError, Passage, UpdateUser};
 
 use crate::common::users::{emulator, invalid_field};
 
@@ -66,6 +66,29 @@ async fn a_blank_device_id_is_rejected() {
         emulator.passage().user().revoke_device("user", "").await,
         "device_id",
     );
+}
+
+/// URL parsing resolves `.` and `..` segments and reads `\` as `/`: the device id
+/// `..\..\{user id}` would turn `revoke_device` into `DELETE /users/{user id}`.
+#[tokio::test]
+async fn ids_that_would_leave_their_path_segment_are_rejected_and_nothing_is_deleted() {
+    let emulator = emulator().await;
+    let user = emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let users = emulator.passage().user();
+    let escape = format!("..\\..\\{}", user.id);
+    for device_id in ["..", ".", escape.as_str()] {
+        rejected_locally(
+            &emulator,
+            users.revoke_device(&user.id, device_id).await,
+            "device_id",
+        );
+    }
+    for user_id in ["..", ".", "x\\.."] {
+        rejected_locally(&emulator, users.delete(user_id).await, "user_id");
+    }
+    assert!(emulator.user(&user.id).is_ok(), "the user was deleted");
 }
 
 #[tokio::test]
@@ -174,6 +197,43 @@ async fn get_by_identifier_rejects_what_is_neither_email_nor_phone() {
     );
 }
 
+/// The service reads a leading `ne:`, `like:` ... as an operator: `ne:ada@example.com` would
+/// list the first user who is *not* Ada, and `get_by_identifier` would return them.
+#[tokio::test]
+async fn get_by_identifier_rejects_an_identifier_that_starts_with_an_operator() {
+    let emulator = emulator().await;
+    emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    emulator
+        .create_user_directly(Some("grace@example.com"), None)
+        .unwrap();
+    let users = emulator.passage().user();
+    for sneaky in ["ne:ada@example.com", "LIKE:%@example.com", "not_like:x@y"] {
+        rejected_locally(
+            &emulator,
+            users.get_by_identifier(sneaky).await,
+            "identifier",
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_equality_filter_whose_value_reads_as_an_operator_is_rejected() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    rejected_locally(
+        &emulator,
+        users.list().identifier("gt:a@b").send().await,
+        "identifier",
+    );
+    rejected_locally(
+        &emulator,
+        users.list().id(Filter::is("ne:u1")).send().await,
+        "id",
+    );
+}
+
 #[tokio::test]
 async fn list_rejects_page_sizes_outside_1_to_500() {
     let emulator = emulator().await;
@@ -242,6 +302,22 @@ async fn magic_link_paths_must_be_relative() {
     let emulator = emulator().await;
     let auth = emulator.passage().auth();
     for path in ["https://evil.example/login", "//evil.example/login", ""] {
+        rejected_locally(
+            &emulator,
+            auth.create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
+                .await,
+            "magic_link_path",
+        );
+    }
+}
+
+/// Browsers read `\` in a URL as `/`: resolved against the app's origin, `/\evil.example`
+/// is `//evil.example`, another host.
+#[tokio::test]
+async fn magic_link_paths_with_a_backslash_are_rejected() {
+    let emulator = emulator().await;
+    let auth = emulator.passage().auth();
+    for path in ["/\\evil.example/login", "\\/evil.example", "/a\\b"] {
         rejected_locally(
             &emulator,
             auth.create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
