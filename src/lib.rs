@@ -55,7 +55,7 @@ pub use magic_link::{CreateMagicLink, MagicLink};
 pub use passage::Passage;
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use retry::RetryPolicy;
-pub use transport::{CallContext, PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
+pub use transport::{PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
 pub use users::{
     CreateUser, Filter, ListUsers, Op, SortField, SortOrder, UpdateUser, UserStream, Users,
     MAX_PAGE_SIZE,

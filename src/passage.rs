@@ -148,6 +148,9 @@ impl Passage {
     /// key, a request id, and retries idempotent calls like the facade does. Every operation
     /// takes the app id: pass [`Passage::app_id`].
     ///
+    /// Unlike the facade, it checks nothing locally: path parameters are percent-encoded but
+    /// `.`/`..` segments and `\` are sent as given, so never pass an id you have not checked.
+    ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), Box<dyn std::error::Error>> {
     /// let user = passage.raw().get_user().app_id(passage.app_id()).user_id("abc").send().await?;

@@ -20,4 +20,7 @@
 //! ```
 #![allow(missing_docs, clippy::all, rustdoc::all)]
 
+/// The generated client's hook state (API key, retry policy); reached only through the client.
+pub use crate::transport::CallContext;
+
 include!(concat!(env!("OUT_DIR"), "/passage_api.rs"));
