@@ -205,19 +205,24 @@ impl KeyCache {
         if let Some(loaded) = current.as_ref().filter(|l| l.keys.get(kid).is_some()) {
             return Ok(Arc::clone(loaded));
         }
-        {
+        let fetch = {
             let mut state = self.state();
             if state.generation != seen {
                 // A fetch completed since we looked: its keys decide.
                 drop(state);
                 return self.outcome_for(kid);
             }
-            if !state.in_flight {
+            if state.in_flight {
+                None
+            } else {
                 if let Some(refusal) = self.refusal(&state, current.is_some(), kid, now) {
                     return Err(refusal);
                 }
-                self.start_fetch(&mut state, now);
+                Some(self.begin_fetch(&mut state, now))
             }
+        };
+        if let Some(fetch) = fetch {
+            Self::run_fetch(fetch);
         }
         // Wait for the running fetch. An error means the sender is gone, which cannot happen
         // while `self` is alive; the outcome is read either way.
@@ -232,13 +237,15 @@ impl KeyCache {
         if self.current().is_some() || self.source.is_none() {
             return Ok(());
         }
-        {
+        let fetch = {
             let mut state = self.state();
             // Unless a fetch is running or has just completed, start one (whatever the policy:
             // warming up is asked for explicitly).
-            if !state.in_flight && state.generation == seen {
-                self.start_fetch(&mut state, Instant::now());
-            }
+            (!state.in_flight && state.generation == seen)
+                .then(|| self.begin_fetch(&mut state, Instant::now()))
+        };
+        if let Some(fetch) = fetch {
+            Self::run_fetch(fetch);
         }
         // Returns at once if a fetch completed since `seen`.
         let _ = completed.changed().await;
@@ -277,32 +284,40 @@ impl KeyCache {
     /// Starts a refresh of a stale key set in the background unless a fetch is running; the
     /// old keys keep serving meanwhile.
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
-        let mut state = self.state();
-        if !state.in_flight {
-            self.start_fetch(&mut state, now);
+        let fetch = {
+            let mut state = self.state();
+            (!state.in_flight).then(|| self.begin_fetch(&mut state, now))
+        };
+        if let Some(fetch) = fetch {
+            Self::run_fetch(fetch);
         }
     }
 
-    /// Starts a fetch in its own task, so it completes even if every waiter goes away.
-    fn start_fetch(self: &Arc<Self>, state: &mut FetchState, now: Instant) {
+    /// Marks a fetch as running. The guard it returns finishes the fetch when dropped; hand it
+    /// to [`run_fetch`](Self::run_fetch) once the state lock is released.
+    fn begin_fetch(self: &Arc<Self>, state: &mut FetchState, now: Instant) -> FetchGuard {
+        state.in_flight = true;
         state.last_started = Some(now);
         self.fetches.fetch_add(1, Ordering::Relaxed);
+        FetchGuard {
+            cache: Arc::clone(self),
+            outcome: None,
+        }
+    }
+
+    /// Runs a fetch in its own task, so it completes even if every waiter goes away. The guard
+    /// moves into the task before it is spawned: a task dropped before it first runs (its
+    /// runtime shut down) still finishes the fetch and wakes the waiters. Must not be called
+    /// with the state lock held, since that drop can happen inside `spawn`.
+    fn run_fetch(mut guard: FetchGuard) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // Fail this fetch at once rather than panic in `tokio::spawn`.
-            self.failed_fetches.fetch_add(1, Ordering::Relaxed);
-            state.last_error = Some((now, Arc::new(KeySetError::NoRuntime)));
-            state.generation += 1;
-            self.completed.send_replace(state.generation);
+            guard.outcome = Some(Err(KeySetError::NoRuntime));
             return;
         };
-        state.in_flight = true;
-        let cache = Arc::clone(self);
         runtime.spawn(async move {
-            // Completes the bookkeeping even if the task is dropped (runtime shutdown).
-            let mut guard = FetchGuard {
-                cache: &cache,
-                outcome: None,
-            };
+            // A local of the task, so the lint sees the drop read the outcome.
+            let mut guard = guard;
             let result = match &guard.cache.source {
                 Some(source) => source.fetch().await,
                 None => Err(KeySetError::NoUsableKeys { skipped: 0 }),
@@ -392,12 +407,12 @@ fn unknown(kid: &str) -> AuthError {
 
 /// Finishes a fetch when dropped: normally after the outcome is set, or early if the task is
 /// cancelled, so waiters are never left hanging.
-struct FetchGuard<'a> {
-    cache: &'a Arc<KeyCache>,
+struct FetchGuard {
+    cache: Arc<KeyCache>,
     outcome: Option<Result<Fetched, KeySetError>>,
 }
 
-impl Drop for FetchGuard<'_> {
+impl Drop for FetchGuard {
     fn drop(&mut self) {
         self.cache.finish_fetch(self.outcome.take());
     }

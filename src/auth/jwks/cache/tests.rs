@@ -383,3 +383,38 @@ fn outside_a_tokio_runtime_a_fetch_fails_instead_of_panicking() {
     }
     assert_eq!(source.calls(), 0);
 }
+
+#[test]
+fn a_fetch_dropped_before_it_ran_does_not_leave_later_lookups_waiting() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    // A fetch spawned on a runtime that shuts down before the fetch task first runs (a runtime
+    // per test, or a server shutting down, with the `Passage` kept in a static).
+    let first = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    first.block_on(async {
+        let mut warm_up = std::pin::pin!(cache.warm_up());
+        std::future::poll_fn(|cx| {
+            assert!(warm_up.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+    });
+    drop(first);
+    assert_eq!(source.calls(), 0, "the fetch task never ran");
+
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    second.block_on(async {
+        let lookup = tokio::time::timeout(Duration::from_secs(60), cache.key_set_with("a")).await;
+        assert!(
+            matches!(lookup, Ok(Ok(_))),
+            "the lookup waited for a fetch that will never run"
+        );
+    });
+    assert_eq!(source.calls(), 1);
+}
