@@ -219,6 +219,10 @@ pub enum KeySetError {
     /// The response is not a JWKS document (`{"keys": [...]}`).
     #[error("the key set is not a valid JWKS document")]
     InvalidJson(#[source] serde_json::Error),
+    /// The fetch was dropped before it finished: the Tokio runtime it ran on shut down. The
+    /// next lookup fetches again.
+    #[error("fetching the key set was abandoned: the Tokio runtime it ran on shut down")]
+    Abandoned,
     /// The key set was needed outside a Tokio runtime; fetching it (like any `reqwest` call)
     /// needs one. A static key set (`PassageBuilder::jwks_json`) does not.
     #[error("fetching the key set needs a Tokio runtime, and none is running")]

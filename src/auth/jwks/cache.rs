@@ -320,6 +320,7 @@ impl KeyCache {
             let mut guard = guard;
             let result = match &guard.cache.source {
                 Some(source) => source.fetch().await,
+                // Not reached: a fixed key set never starts a fetch.
                 None => Err(KeySetError::NoUsableKeys { skipped: 0 }),
             };
             guard.outcome = Some(result);
@@ -372,8 +373,9 @@ impl KeyCache {
 
     fn unavailable(&self, state: &FetchState) -> AuthError {
         let error = state.last_error.as_ref().map_or_else(
-            // No error recorded: the fetch task was abandoned before it finished.
-            || Arc::new(KeySetError::NoUsableKeys { skipped: 0 }),
+            // No error recorded: the fetch was dropped before it finished. Not recorded as the
+            // last error, since it says nothing about the endpoint: the next lookup retries.
+            || Arc::new(KeySetError::Abandoned),
             |(_, error)| Arc::clone(error),
         );
         AuthError::KeySetUnavailable(error)

@@ -418,3 +418,38 @@ fn a_fetch_dropped_before_it_ran_does_not_leave_later_lookups_waiting() {
     });
     assert_eq!(source.calls(), 1);
 }
+
+#[test]
+fn waiters_of_a_fetch_dropped_unfinished_learn_why() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    let first = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    first.block_on(async {
+        let mut warm_up = std::pin::pin!(cache.warm_up());
+        std::future::poll_fn(|cx| {
+            assert!(warm_up.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+    });
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let waiter = {
+        let cache = Arc::clone(&cache);
+        second.spawn(async move { cache.key_set_with("a").await.map(|_| ()) })
+    };
+    second.block_on(settle());
+    drop(first);
+    let outcome = second.block_on(waiter).unwrap();
+    match outcome {
+        Err(AuthError::KeySetUnavailable(error)) => {
+            assert!(matches!(*error, KeySetError::Abandoned), "{error:?}");
+        }
+        other => panic!("expected KeySetUnavailable, got {other:?}"),
+    }
+}
