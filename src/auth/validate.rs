@@ -5,7 +5,7 @@
 //! 3. `alg` is `RS256`; no `crit` extensions. Header keys (`jku`, `x5u`, `jwk`, `x5c`) are never
 //!    used: keys come from the app's JWKS alone.
 //! 4. `kid` is present and names an RS256 signing key of the app's JWKS.
-//! 5. The RS256 signature verifies (jsonwebtoken on aws-lc-rs).
+//! 5. The RS256 signature verifies (jsonwebtoken's aws-lc-rs provider).
 //! 6. The claims are a JSON object whose registered claims have the right types.
 //! 7. `exp` is present and in the future; `nbf`, if present, is in the past (both with the
 //!    leeway).
@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use jsonwebtoken::crypto::aws_lc;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
@@ -118,14 +119,21 @@ impl Rules {
         key: &DecodingKey,
         full: bool,
     ) -> Result<Verified, AuthError> {
-        let signature_ok = jsonwebtoken::crypto::verify(
-            token.signature,
-            token.signing_input.as_bytes(),
-            key,
-            Algorithm::RS256,
-        )
-        .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
-        if !signature_ok {
+        let signature = URL_SAFE_NO_PAD
+            .decode(token.signature)
+            .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
+        // jsonwebtoken's aws-lc-rs provider by name, not its process-wide default: that default
+        // does not exist (every use panics) when another crate also turns on
+        // `jsonwebtoken/rust_crypto`, and any crate may replace it with `install_default`.
+        // Making the verifier cannot fail for the RSA keys a key set holds; if it did, the token
+        // would not be accepted.
+        let verified = (aws_lc::DEFAULT_PROVIDER.verifier_factory)(&Algorithm::RS256, key)
+            .is_ok_and(|verifier| {
+                verifier
+                    .verify(token.signing_input.as_bytes(), &signature)
+                    .is_ok()
+            });
+        if !verified {
             return Err(AuthError::BadSignature);
         }
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
+use jsonwebtoken::crypto::CryptoProvider;
 use passage_identity::{Audience, AuthError, ConfigError, Passage};
 use serde_json::{json, Value};
 
@@ -334,6 +335,42 @@ async fn keys_not_for_rs256_signatures_are_not_used() {
         );
     }
     assert_eq!(passage.auth().key_ids(), [key_a().kid()]);
+}
+
+/// Another crate turning on `jsonwebtoken/rust_crypto` leaves jsonwebtoken without a process-wide
+/// default provider (every use of it panics), and `CryptoProvider::install_default` lets any
+/// crate pick that default. Validation must use neither. Runs itself alone in a fresh process,
+/// where a provider can still be installed.
+#[tokio::test]
+async fn validation_ignores_the_process_wide_jsonwebtoken_provider() {
+    const CHILD: &str = "PASSAGE_TEST_PROVIDER_CHILD";
+    const NAME: &str = "auth::rules::validation_ignores_the_process_wide_jsonwebtoken_provider";
+    if std::env::var_os(CHILD).is_none() {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    let provider = Box::leak(Box::new(CryptoProvider {
+        verifier_factory: |_, _| panic!("the process-wide provider verified a token"),
+        ..jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.clone()
+    }));
+    provider
+        .install_default()
+        .expect("no provider yet in a fresh process");
+    let server = server().await;
+    assert_eq!(
+        validate(&server, &server.token(key_a())).await.unwrap(),
+        USER_ID
+    );
 }
 
 // --- signature ---
