@@ -82,7 +82,7 @@ pub enum AuthError {
     #[error("the token signature is not valid")]
     BadSignature,
 
-    /// A claim the rules need (`exp`, `iss` or `aud`) is absent.
+    /// A claim the rules need (`exp`, `iss` or `aud`) is absent or `null`.
     #[error("the token has no {claim} claim")]
     MissingClaim {
         /// The claim's name.
@@ -111,7 +111,8 @@ pub enum AuthError {
     #[error("the token was issued by another issuer than this app's")]
     WrongIssuer,
 
-    /// The `sub` claim (the user id) is absent, not a string, or empty.
+    /// The `sub` claim (the user id) is absent, `null`, empty or only white space. (A `sub`
+    /// that is not a string makes the token [`Malformed`](Self::Malformed).)
     #[error("the token has no subject (sub): it names no user")]
     MissingSubject,
 

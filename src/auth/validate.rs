@@ -75,12 +75,14 @@ impl Rules {
         let signing_input = &token[..header.len() + 1 + payload.len()];
 
         let header_json = decode_part(header)?;
-        let not_an_object = || AuthError::malformed("the header is not a JSON object");
         if !is_json_object(&header_json) {
-            return Err(not_an_object());
+            return Err(AuthError::malformed("the header is not a JSON object"));
         }
-        let header: Header<'_> =
-            serde_json::from_slice(&header_json).map_err(|_| not_an_object())?;
+        let header: Header<'_> = serde_json::from_slice(&header_json).map_err(|_| {
+            AuthError::malformed(
+                "the header is not a JSON object with string alg and kid, once each",
+            )
+        })?;
         match header.alg.as_deref() {
             Some("RS256") => {}
             Some(other) => {
@@ -143,7 +145,7 @@ impl Rules {
         }
         let claims: RegisteredClaims<'_> = serde_json::from_slice(&payload).map_err(|_| {
             AuthError::malformed(
-                "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat",
+                "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat, each at most once",
             )
         })?;
         let now = unix_now();
@@ -293,6 +295,23 @@ mod tests {
             "\"RS256\"",
             "{",
             r#"{"alg":5}"#,
+        ] {
+            assert!(
+                matches!(
+                    rules().parse(&token(header)),
+                    Err(AuthError::Malformed { .. })
+                ),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_member_given_twice_is_malformed() {
+        // Parsers disagree on which of two values wins; a JOSE header must not be ambiguous.
+        for header in [
+            r#"{"alg":"RS256","alg":"none","kid":"k"}"#,
+            r#"{"alg":"RS256","kid":"a","kid":"b"}"#,
         ] {
             assert!(
                 matches!(
