@@ -421,6 +421,19 @@ async fn cache_control_no_cache_is_bounded_by_the_cooldown() {
     );
 }
 
+#[tokio::test]
+async fn no_store_on_a_later_cache_control_line_counts() {
+    // Several header lines mean the same as one with their values joined by commas.
+    let server = JwksServer::start(&[key_a()]).await;
+    server.cache_control_lines(&["max-age=300", "no-store"]);
+    let passage = server.passage().build().unwrap();
+    passage.auth().warm_up().await.unwrap();
+    assert_eq!(
+        passage.auth().key_cache_stats().max_age,
+        Some(Duration::from_secs(30))
+    );
+}
+
 // --- a static key set ---
 
 #[tokio::test]

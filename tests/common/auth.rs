@@ -124,7 +124,7 @@ impl RawKey {
 struct ServerState {
     body: Mutex<Vec<u8>>,
     status: Mutex<StatusCode>,
-    cache_control: Mutex<Option<String>>,
+    cache_control: Mutex<Vec<String>>,
     gate: Mutex<Option<Arc<Semaphore>>>,
     fetches: AtomicUsize,
     fetch_times: Mutex<Vec<std::time::Instant>>,
@@ -156,7 +156,7 @@ impl JwksServer {
         let state = Arc::new(ServerState {
             body: Mutex::new(document.to_string().into_bytes()),
             status: Mutex::new(StatusCode::OK),
-            cache_control: Mutex::new(None),
+            cache_control: Mutex::new(Vec::new()),
             gate: Mutex::new(None),
             fetches: AtomicUsize::new(0),
             fetch_times: Mutex::new(Vec::new()),
@@ -218,7 +218,12 @@ impl JwksServer {
 
     /// From now on send this `Cache-Control` header.
     pub fn cache_control(&self, value: &str) {
-        *self.state.cache_control.lock().unwrap() = Some(value.to_owned());
+        self.cache_control_lines(&[value]);
+    }
+
+    /// From now on send one `Cache-Control` header line per value.
+    pub fn cache_control_lines(&self, values: &[&str]) {
+        *self.state.cache_control.lock().unwrap() = values.iter().map(|v| v.to_string()).collect();
     }
 
     /// From now on hold every response until the returned semaphore gets permits (one per
@@ -274,8 +279,8 @@ async fn serve_jwks(State(state): State<Arc<ServerState>>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Some(value) = state.cache_control.lock().unwrap().as_deref() {
-        headers.insert(
+    for value in state.cache_control.lock().unwrap().iter() {
+        headers.append(
             header::CACHE_CONTROL,
             HeaderValue::from_str(value).expect("header value"),
         );
