@@ -230,6 +230,34 @@ async fn a_never_loaded_key_set_with_the_server_down_is_unavailable() {
 }
 
 #[tokio::test]
+async fn an_unavailable_key_set_keeps_the_transport_error_in_its_source_chain() {
+    let passage = Passage::builder(APP_ID)
+        .auth_base_url(closed_base_url().await)
+        .build()
+        .unwrap();
+    let err = passage.auth().warm_up().await.unwrap_err();
+    let mut chain = Vec::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(error) = cause {
+        chain.push(error);
+        cause = error.source();
+    }
+    assert!(
+        chain[1]
+            .to_string()
+            .starts_with("fetching the key set from"),
+        "{}",
+        chain[1]
+    );
+    assert!(
+        chain
+            .iter()
+            .any(|e| e.downcast_ref::<reqwest::Error>().is_some()),
+        "{chain:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_error_status_on_first_load_is_unavailable() {
     let server = JwksServer::start(&[key_a()]).await;
     server.answer_status(500);

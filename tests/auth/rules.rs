@@ -153,6 +153,29 @@ async fn claims_of_the_wrong_type_are_malformed() {
 }
 
 #[tokio::test]
+async fn a_registered_claim_given_twice_is_malformed() {
+    // Parsers disagree on which of two values wins: a signed token must not be ambiguous.
+    let key = RawKey::generate("raw");
+    let server = JwksServer::start_with_document(&json!({"keys": [key.jwk()]})).await;
+    let claims = valid_claims(&server.base_url).to_string();
+    let header = r#"{"alg":"RS256","kid":"raw"}"#;
+    for duplicate in [
+        r#""sub":"someone_else","#,
+        r#""aud":"another_app","#,
+        r#""exp":1,"#,
+    ] {
+        let twice = claims.replacen('{', &format!("{{{duplicate}"), 1);
+        let err = validate(&server, &key.sign_json(header, &twice))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::Malformed { .. }),
+            "{duplicate}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn claims_that_are_not_an_object_are_malformed() {
     let server = server().await;
     let key = RawKey::generate("raw");
@@ -504,6 +527,44 @@ async fn fractional_times_are_accepted() {
         c["nbf"] = json!(now() as f64 - 0.5);
     });
     assert_eq!(validate(&server, &token).await.unwrap(), USER_ID);
+}
+
+#[tokio::test]
+async fn extreme_times_are_judged_without_panicking() {
+    let server = server().await;
+    let passage = passage(&server);
+    let lenient = server
+        .passage()
+        .leeway(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    for (claim, value, accepted) in [
+        ("exp", json!(u64::MAX), true),
+        ("exp", json!(1e300), true),
+        ("exp", json!(i64::MIN), false),
+        ("exp", json!(-1e300), false),
+        ("exp", json!(-0.5), false),
+        ("nbf", json!(u64::MAX), false),
+        ("nbf", json!(1e300), false),
+        ("nbf", json!(i64::MIN), true),
+        ("nbf", json!(-1e300), true),
+    ] {
+        let token = server.token_with(key_a(), |c| c[claim] = value.clone());
+        for passage in [&passage, &lenient] {
+            let outcome = passage.auth().validate_jwt(&token).await;
+            match (claim, accepted) {
+                (_, true) => assert!(outcome.is_ok(), "{claim} {value}: {outcome:?}"),
+                ("exp", false) => assert!(
+                    matches!(outcome, Err(AuthError::Expired { .. })),
+                    "{claim} {value}: {outcome:?}"
+                ),
+                _ => assert!(
+                    matches!(outcome, Err(AuthError::NotYetValid { .. })),
+                    "{claim} {value}: {outcome:?}"
+                ),
+            }
+        }
+    }
 }
 
 #[test]
