@@ -22,7 +22,7 @@ use jsonwebtoken::crypto::aws_lc;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
-use super::claims::{Claims, RegisteredClaims, REGISTERED};
+use super::claims::{AudienceRef, Claims, RegisteredClaims, REGISTERED};
 use super::error::{shown, AuthError};
 
 /// The checks that do not depend on keys, from the configuration.
@@ -41,7 +41,8 @@ pub(crate) struct Token<'t> {
     signing_input: &'t str,
     payload: &'t str,
     signature: &'t str,
-    kid: String,
+    /// Borrowed from the decoded header (owned only when the JSON escapes a character in it).
+    pub(crate) kid: Cow<'t, str>,
 }
 
 /// The JOSE header members this library looks at. Others are ignored, never followed.
@@ -56,8 +57,13 @@ struct Header<'a> {
 }
 
 impl Rules {
-    /// Rules 1 to 4 (up to the key id): everything that can be checked without a key.
-    pub(crate) fn parse<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
+    /// Rules 1 to 4 (up to the key id): everything that can be checked without a key. The
+    /// header is decoded into `header`, which the key id borrows from.
+    pub(crate) fn parse<'t>(
+        &self,
+        token: &'t str,
+        header: &'t mut Vec<u8>,
+    ) -> Result<Token<'t>, AuthError> {
         if token.len() > self.max_token_size {
             return Err(AuthError::TokenTooLarge {
                 size: token.len(),
@@ -65,20 +71,21 @@ impl Rules {
             });
         }
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
+        let (Some(header_part), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(AuthError::malformed(
                 "a JWT has three parts separated by dots",
             ));
         };
-        let signing_input = &token[..header.len() + 1 + payload.len()];
+        let signing_input = &token[..header_part.len() + 1 + payload.len()];
 
-        let header_json = decode_part(header)?;
-        if !is_json_object(&header_json) {
+        *header = decode_part(header_part)?;
+        let header_json: &'t [u8] = header;
+        if !is_json_object(header_json) {
             return Err(AuthError::malformed("the header is not a JSON object"));
         }
-        let header: Header<'_> = serde_json::from_slice(&header_json).map_err(|_| {
+        let header: Header<'t> = serde_json::from_slice(header_json).map_err(|_| {
             AuthError::malformed(
                 "the header is not a JSON object with string alg and kid, once each",
             )
@@ -96,7 +103,7 @@ impl Rules {
             ));
         }
         let kid = match header.kid {
-            Some(kid) if !kid.is_empty() => kid.into_owned(),
+            Some(kid) if !kid.is_empty() => kid,
             _ => return Err(AuthError::MissingKeyId),
         };
         // Checked after the header so that an unsigned `alg: none` token (empty signature)
@@ -112,15 +119,13 @@ impl Rules {
         })
     }
 
-    /// Rules 5 to 10: the signature with `key`, then the claims. Returns the claims if `full`,
-    /// else claims with only `sub` filled in (what `validate_jwt` needs, without building the
-    /// map of other claims).
-    pub(crate) fn verify(
+    /// Rules 5 to 10: the signature with `key`, then the claims; returns what `T` needs of
+    /// them.
+    pub(crate) fn verify<T: Verified>(
         &self,
         token: &Token<'_>,
         key: &DecodingKey,
-        full: bool,
-    ) -> Result<Verified, AuthError> {
+    ) -> Result<T, AuthError> {
         let signature = URL_SAFE_NO_PAD
             .decode(token.signature)
             .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
@@ -148,6 +153,11 @@ impl Rules {
                 "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat, each at most once",
             )
         })?;
+        T::from_checked(self.check(claims)?, &payload)
+    }
+
+    /// Rules 7 to 10, on claims of the right types.
+    fn check<'p>(&self, claims: RegisteredClaims<'p>) -> Result<Checked<'p>, AuthError> {
         let now = unix_now();
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
 
@@ -158,9 +168,10 @@ impl Rules {
         if now >= exp.saturating_add(leeway) {
             return Err(AuthError::Expired { expired_at: exp });
         }
-        if let Some(nbf) = claims.nbf {
-            if now.saturating_add(leeway) < nbf.0 {
-                return Err(AuthError::NotYetValid { not_before: nbf.0 });
+        let nbf = claims.nbf.map(|n| n.0);
+        if let Some(nbf) = nbf {
+            if now.saturating_add(leeway) < nbf {
+                return Err(AuthError::NotYetValid { not_before: nbf });
             }
         }
         let iss = claims.iss.ok_or(AuthError::MissingClaim { claim: "iss" })?;
@@ -172,41 +183,61 @@ impl Rules {
             return Err(AuthError::WrongAudience);
         }
         let sub = match claims.sub {
-            Some(sub) if !sub.trim().is_empty() => sub.into_owned(),
+            Some(sub) if !sub.trim().is_empty() => sub,
             _ => return Err(AuthError::MissingSubject),
         };
+        Ok(Checked {
+            sub,
+            iss,
+            aud,
+            exp,
+            nbf,
+            iat: claims.iat.map(|i| i.0),
+        })
+    }
+}
 
-        if !full {
-            return Ok(Verified::Subject(sub));
-        }
-        let mut extra: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&payload)
-                .map_err(|_| AuthError::malformed("the claims are not a JSON object"))?;
+/// The registered claims of a token that passed every rule, borrowed from its payload.
+pub(crate) struct Checked<'p> {
+    sub: Cow<'p, str>,
+    iss: Cow<'p, str>,
+    aud: AudienceRef<'p>,
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+}
+
+/// What a validation returns, made from a token that passed every rule: the user id for
+/// `validate_jwt`, all the claims for `validate_jwt_claims`.
+pub(crate) trait Verified: Sized {
+    fn from_checked(checked: Checked<'_>, payload: &[u8]) -> Result<Self, AuthError>;
+}
+
+impl Verified for String {
+    fn from_checked(checked: Checked<'_>, _payload: &[u8]) -> Result<Self, AuthError> {
+        Ok(checked.sub.into_owned())
+    }
+}
+
+impl Verified for Claims {
+    /// Reads the payload a second time, as a map for the other claims. The typed read is the
+    /// one that refuses a registered claim given twice; a map keeps the last quietly.
+    fn from_checked(checked: Checked<'_>, payload: &[u8]) -> Result<Self, AuthError> {
+        let mut extra: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(payload)
+            .map_err(|_| AuthError::malformed("the claims are not a JSON object"))?;
         for name in REGISTERED {
             extra.remove(name);
         }
-        Ok(Verified::Claims(Claims {
-            sub,
-            iss: iss.into_owned(),
-            aud: aud.to_owned(),
-            exp,
-            nbf: claims.nbf.map(|n| n.0),
-            iat: claims.iat.map(|i| i.0),
+        Ok(Claims {
+            sub: checked.sub.into_owned(),
+            iss: checked.iss.into_owned(),
+            aud: checked.aud.to_owned(),
+            exp: checked.exp,
+            nbf: checked.nbf,
+            iat: checked.iat,
             extra,
-        }))
+        })
     }
-}
-
-impl Token<'_> {
-    pub(crate) fn kid(&self) -> &str {
-        &self.kid
-    }
-}
-
-/// The result of [`Rules::verify`].
-pub(crate) enum Verified {
-    Subject(String),
-    Claims(Claims),
 }
 
 /// Strict base64url without padding, as JWS requires.
@@ -255,7 +286,7 @@ mod tests {
     fn size_is_checked_before_anything_else() {
         let huge = "a".repeat(8193);
         assert!(matches!(
-            rules().parse(&huge),
+            rules().parse(&huge, &mut Vec::new()),
             Err(AuthError::TokenTooLarge {
                 size: 8193,
                 limit: 8192
@@ -267,7 +298,10 @@ mod tests {
     fn a_token_needs_exactly_three_non_empty_parts() {
         for bad in ["", "abc", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b."] {
             assert!(
-                matches!(rules().parse(bad), Err(AuthError::Malformed { .. })),
+                matches!(
+                    rules().parse(bad, &mut Vec::new()),
+                    Err(AuthError::Malformed { .. })
+                ),
                 "{bad:?}"
             );
         }
@@ -281,7 +315,7 @@ mod tests {
             b64("{}")
         );
         assert!(matches!(
-            rules().parse(&padded),
+            rules().parse(&padded, &mut Vec::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -298,7 +332,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    rules().parse(&token(header)),
+                    rules().parse(&token(header), &mut Vec::new()),
                     Err(AuthError::Malformed { .. })
                 ),
                 "{header}"
@@ -315,7 +349,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    rules().parse(&token(header)),
+                    rules().parse(&token(header), &mut Vec::new()),
                     Err(AuthError::Malformed { .. })
                 ),
                 "{header}"
@@ -326,7 +360,7 @@ mod tests {
     #[test]
     fn header_without_alg_is_malformed() {
         assert!(matches!(
-            rules().parse(&token(r#"{"kid":"k"}"#)),
+            rules().parse(&token(r#"{"kid":"k"}"#), &mut Vec::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -335,7 +369,7 @@ mod tests {
     fn crit_is_refused() {
         let header = r#"{"alg":"RS256","kid":"k","crit":["exp"],"exp":1}"#;
         assert!(matches!(
-            rules().parse(&token(header)),
+            rules().parse(&token(header), &mut Vec::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -343,14 +377,14 @@ mod tests {
     #[test]
     fn empty_kid_counts_as_missing() {
         assert!(matches!(
-            rules().parse(&token(r#"{"alg":"RS256","kid":""}"#)),
+            rules().parse(&token(r#"{"alg":"RS256","kid":""}"#), &mut Vec::new()),
             Err(AuthError::MissingKeyId)
         ));
     }
 
     #[test]
     fn unsupported_algorithm_is_shown_escaped() {
-        match rules().parse(&token(r#"{"alg":"none\n"}"#)) {
+        match rules().parse(&token(r#"{"alg":"none\n"}"#), &mut Vec::new()) {
             Err(AuthError::UnsupportedAlgorithm { alg }) => assert_eq!(alg, "\"none\\n\""),
             _ => panic!("expected UnsupportedAlgorithm"),
         }
@@ -359,8 +393,9 @@ mod tests {
     #[test]
     fn signing_input_is_header_dot_payload() {
         let t = format!("{}.{}.c2ln", b64(r#"{"alg":"RS256","kid":"k"}"#), b64("{}"));
-        let parsed = rules().parse(&t).unwrap();
+        let mut header = Vec::new();
+        let parsed = rules().parse(&t, &mut header).unwrap();
         assert_eq!(parsed.signing_input, t.rsplit_once('.').unwrap().0);
-        assert_eq!(parsed.kid(), "k");
+        assert_eq!(parsed.kid, "k");
     }
 }

@@ -2,8 +2,9 @@
 //! unknown key ids, background refresh after the max age, last good keys kept on failure.
 //!
 //! How a lookup goes:
-//! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to clone or
-//!   replace the `Arc` (nanoseconds), so validations never wait on each other or on a fetch.
+//! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to look a
+//!   key up or to replace the set (nanoseconds), so validations never wait on each other or on a
+//!   fetch.
 //! - A known `kid` is served at once. When the set is older than its max age, one lookup (an
 //!   atomic claim, no lock) also starts a refresh in the background and still serves the old
 //!   key; a failed refresh is retried at most once per cooldown.
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
+use jsonwebtoken::DecodingKey;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -45,8 +47,8 @@ impl FetchKeys for RemoteJwks {
 
 /// A key set in use and how long it stays fresh.
 #[derive(Debug)]
-pub(crate) struct Loaded {
-    pub(crate) keys: KeySet,
+struct Loaded {
+    keys: KeySet,
     loaded_at: Instant,
     /// `None` for a static key set, which never goes stale.
     max_age: Option<Duration>,
@@ -171,22 +173,28 @@ impl KeyCache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The key set holding `kid`, fetching or refreshing it as the policy allows.
+    /// The key named `kid`, fetching or refreshing the key set as the policy allows.
     ///
-    /// The common case, a known `kid`, costs a read lock held for an `Arc` clone and a clock
-    /// read; it never waits for a fetch.
-    pub(crate) async fn key_set_with(
-        self: &Arc<Self>,
-        kid: &str,
-    ) -> Result<Arc<Loaded>, AuthError> {
+    /// The common case, a known `kid`, costs a clock read and a read lock held for one lookup
+    /// and an `Arc` clone; it never waits for a fetch.
+    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
         let now = Instant::now();
-        if let Some(loaded) = self.current().filter(|l| l.keys.get(kid).is_some()) {
-            if loaded.claim_refresh(now, self.policy.cooldown) {
-                self.refresh_in_background(now);
+        let found = {
+            let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            current.as_ref().and_then(|loaded| {
+                let key = Arc::clone(loaded.keys.get(kid)?);
+                Some((key, loaded.claim_refresh(now, self.policy.cooldown)))
+            })
+        };
+        match found {
+            Some((key, refresh_due)) => {
+                if refresh_due {
+                    self.refresh_in_background(now);
+                }
+                Ok(key)
             }
-            return Ok(loaded);
+            None => self.fetch_for(kid, now).await,
         }
-        self.fetch_for(kid, now).await
     }
 
     /// The slow path: `kid` is unknown or nothing is loaded.
@@ -194,7 +202,7 @@ impl KeyCache {
         self: &Arc<Self>,
         kid: &str,
         now: Instant,
-    ) -> Result<Arc<Loaded>, AuthError> {
+    ) -> Result<Arc<DecodingKey>, AuthError> {
         if self.source.is_none() {
             return Err(unknown(kid));
         }
@@ -202,8 +210,8 @@ impl KeyCache {
         let mut completed = self.completed.subscribe();
         let seen = *completed.borrow_and_update();
         let current = self.current();
-        if let Some(loaded) = current.as_ref().filter(|l| l.keys.get(kid).is_some()) {
-            return Ok(Arc::clone(loaded));
+        if let Some(key) = current.as_ref().and_then(|l| l.keys.get(kid)) {
+            return Ok(Arc::clone(key));
         }
         let fetch = {
             let mut state = self.state();
@@ -353,11 +361,13 @@ impl KeyCache {
         self.completed.send_replace(generation);
     }
 
-    /// After a fetch: the key set if it holds `kid`, else why not.
-    fn outcome_for(&self, kid: &str) -> Result<Arc<Loaded>, AuthError> {
+    /// After a fetch: the key named `kid`, else why there is none.
+    fn outcome_for(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
         match self.current() {
-            Some(loaded) if loaded.keys.get(kid).is_some() => Ok(loaded),
-            Some(_) => Err(self.unknown_or_unavailable(&self.state(), kid)),
+            Some(loaded) => match loaded.keys.get(kid) {
+                Some(key) => Ok(Arc::clone(key)),
+                None => Err(self.unknown_or_unavailable(&self.state(), kid)),
+            },
             None => Err(self.unavailable(&self.state())),
         }
     }
