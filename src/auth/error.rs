@@ -190,6 +190,20 @@ impl AuthError {
 
 /// Why the app's key set (JWKS) could not be loaded. The source of
 /// [`AuthError::KeySetUnavailable`], also shown by `Auth::key_cache_stats`.
+///
+/// ```no_run
+/// # async fn demo(passage: passage_identity::Passage) {
+/// use passage_identity::{AuthError, KeySetError};
+///
+/// if let Err(AuthError::KeySetUnavailable(error)) = passage.auth().warm_up().await {
+///     match &*error {
+///         KeySetError::Fetch { url, .. } => println!("cannot reach {url}: {error}"),
+///         KeySetError::Status { status, .. } => println!("the JWKS endpoint answered {status}"),
+///         other => println!("unusable key set: {other}"),
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeySetError {
