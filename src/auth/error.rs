@@ -82,7 +82,7 @@ pub enum AuthError {
     #[error("the token signature is not valid")]
     BadSignature,
 
-    /// A claim the rules need (`exp`, `iss` or `aud`) is absent.
+    /// A claim the rules need (`exp`, `iss` or `aud`) is absent or `null`.
     #[error("the token has no {claim} claim")]
     MissingClaim {
         /// The claim's name.
@@ -111,7 +111,8 @@ pub enum AuthError {
     #[error("the token was issued by another issuer than this app's")]
     WrongIssuer,
 
-    /// The `sub` claim (the user id) is absent, not a string, or empty.
+    /// The `sub` claim (the user id) is absent, `null`, empty or only white space. (A `sub`
+    /// that is not a string makes the token [`Malformed`](Self::Malformed).)
     #[error("the token has no subject (sub): it names no user")]
     MissingSubject,
 
@@ -189,6 +190,20 @@ impl AuthError {
 
 /// Why the app's key set (JWKS) could not be loaded. The source of
 /// [`AuthError::KeySetUnavailable`], also shown by `Auth::key_cache_stats`.
+///
+/// ```no_run
+/// # async fn demo(passage: passage_identity::Passage) {
+/// use passage_identity::{AuthError, KeySetError};
+///
+/// if let Err(AuthError::KeySetUnavailable(error)) = passage.auth().warm_up().await {
+///     match &*error {
+///         KeySetError::Fetch { url, .. } => println!("cannot reach {url}: {error}"),
+///         KeySetError::Status { status, .. } => println!("the JWKS endpoint answered {status}"),
+///         other => println!("unusable key set: {other}"),
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeySetError {
@@ -219,6 +234,10 @@ pub enum KeySetError {
     /// The response is not a JWKS document (`{"keys": [...]}`).
     #[error("the key set is not a valid JWKS document")]
     InvalidJson(#[source] serde_json::Error),
+    /// The fetch was dropped before it finished: the Tokio runtime it ran on shut down. The
+    /// next lookup fetches again.
+    #[error("fetching the key set was abandoned: the Tokio runtime it ran on shut down")]
+    Abandoned,
     /// The key set was needed outside a Tokio runtime; fetching it (like any `reqwest` call)
     /// needs one. A static key set (`PassageBuilder::jwks_json`) does not.
     #[error("fetching the key set needs a Tokio runtime, and none is running")]

@@ -8,6 +8,15 @@ use http::HeaderMap;
 use super::error::AuthError;
 
 /// The cookie Passage elements store the token in.
+///
+/// ```
+/// use http::{header::COOKIE, HeaderMap};
+/// use passage_identity::AUTH_COOKIE_NAME;
+///
+/// // A request as a browser signed in with Passage sends it.
+/// let mut headers = HeaderMap::new();
+/// headers.insert(COOKIE, format!("{AUTH_COOKIE_NAME}=eyJhbGciOi...").parse().unwrap());
+/// ```
 pub const AUTH_COOKIE_NAME: &str = "psg_auth_token";
 
 /// Where [`Passage::authenticate_request`](crate::Passage::authenticate_request) looks for the

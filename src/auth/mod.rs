@@ -83,25 +83,19 @@ impl Authenticator {
         })
     }
 
-    async fn validate(&self, token: &str, full: bool) -> Result<Verified, AuthError> {
-        let result = self.validate_inner(token, full).await;
+    async fn validate<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
+        let result = self.validate_inner(token).await;
         if let Err(error) = &result {
             tracing::debug!(code = error.code(), error = %error, "Passage token rejected");
         }
         result
     }
 
-    async fn validate_inner(&self, token: &str, full: bool) -> Result<Verified, AuthError> {
-        let token = self.rules.parse(token)?;
-        let loaded = self.keys.key_set_with(token.kid()).await?;
-        // `key_set_with` only returns a set holding the kid; the fallback is for completeness.
-        let key = loaded
-            .keys
-            .get(token.kid())
-            .ok_or_else(|| AuthError::UnknownKeyId {
-                kid: error::shown(token.kid()),
-            })?;
-        self.rules.verify(&token, key, full)
+    async fn validate_inner<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
+        let mut header = Vec::new();
+        let token = self.rules.parse(token, &mut header)?;
+        let key = self.keys.key(&token.kid).await?;
+        self.rules.verify(&token, &key)
     }
 }
 
@@ -191,10 +185,7 @@ impl Auth<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn validate_jwt(&self, token: &str) -> Result<String, AuthError> {
-        match self.passage.inner.auth.validate(token, false).await? {
-            Verified::Subject(sub) => Ok(sub),
-            Verified::Claims(claims) => Ok(claims.sub),
-        }
+        self.passage.inner.auth.validate(token).await
     }
 
     /// Validates a Passage token like [`validate_jwt`](Self::validate_jwt) and returns all its
@@ -207,11 +198,7 @@ impl Auth<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn validate_jwt_claims(&self, token: &str) -> Result<Claims, AuthError> {
-        match self.passage.inner.auth.validate(token, true).await? {
-            Verified::Claims(claims) => Ok(claims),
-            // `full` validation always returns claims.
-            Verified::Subject(_) => Err(AuthError::malformed("the claims could not be read")),
-        }
+        self.passage.inner.auth.validate(token).await
     }
 
     /// Fetches the app's key set now unless it is loaded, so the first request does not wait

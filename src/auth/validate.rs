@@ -5,7 +5,7 @@
 //! 3. `alg` is `RS256`; no `crit` extensions. Header keys (`jku`, `x5u`, `jwk`, `x5c`) are never
 //!    used: keys come from the app's JWKS alone.
 //! 4. `kid` is present and names an RS256 signing key of the app's JWKS.
-//! 5. The RS256 signature verifies (jsonwebtoken on aws-lc-rs).
+//! 5. The RS256 signature verifies (jsonwebtoken's aws-lc-rs provider).
 //! 6. The claims are a JSON object whose registered claims have the right types.
 //! 7. `exp` is present and in the future; `nbf`, if present, is in the past (both with the
 //!    leeway).
@@ -18,10 +18,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use jsonwebtoken::crypto::aws_lc;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
-use super::claims::{Claims, RegisteredClaims, REGISTERED};
+use super::claims::{AudienceRef, Claims, RegisteredClaims, REGISTERED};
 use super::error::{shown, AuthError};
 
 /// The checks that do not depend on keys, from the configuration.
@@ -40,7 +41,8 @@ pub(crate) struct Token<'t> {
     signing_input: &'t str,
     payload: &'t str,
     signature: &'t str,
-    kid: String,
+    /// Borrowed from the decoded header (owned only when the JSON escapes a character in it).
+    pub(crate) kid: Cow<'t, str>,
 }
 
 /// The JOSE header members this library looks at. Others are ignored, never followed.
@@ -55,8 +57,13 @@ struct Header<'a> {
 }
 
 impl Rules {
-    /// Rules 1 to 4 (up to the key id): everything that can be checked without a key.
-    pub(crate) fn parse<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
+    /// Rules 1 to 4 (up to the key id): everything that can be checked without a key. The
+    /// header is decoded into `header`, which the key id borrows from.
+    pub(crate) fn parse<'t>(
+        &self,
+        token: &'t str,
+        header: &'t mut Vec<u8>,
+    ) -> Result<Token<'t>, AuthError> {
         if token.len() > self.max_token_size {
             return Err(AuthError::TokenTooLarge {
                 size: token.len(),
@@ -64,22 +71,25 @@ impl Rules {
             });
         }
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
+        let (Some(header_part), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(AuthError::malformed(
                 "a JWT has three parts separated by dots",
             ));
         };
-        let signing_input = &token[..header.len() + 1 + payload.len()];
+        let signing_input = &token[..header_part.len() + 1 + payload.len()];
 
-        let header_json = decode_part(header)?;
-        let not_an_object = || AuthError::malformed("the header is not a JSON object");
-        if !is_json_object(&header_json) {
-            return Err(not_an_object());
+        *header = decode_part(header_part)?;
+        let header_json: &'t [u8] = header;
+        if !is_json_object(header_json) {
+            return Err(AuthError::malformed("the header is not a JSON object"));
         }
-        let header: Header<'_> =
-            serde_json::from_slice(&header_json).map_err(|_| not_an_object())?;
+        let header: Header<'t> = serde_json::from_slice(header_json).map_err(|_| {
+            AuthError::malformed(
+                "the header is not a JSON object with string alg and kid, once each",
+            )
+        })?;
         match header.alg.as_deref() {
             Some("RS256") => {}
             Some(other) => {
@@ -93,7 +103,7 @@ impl Rules {
             ));
         }
         let kid = match header.kid {
-            Some(kid) if !kid.is_empty() => kid.into_owned(),
+            Some(kid) if !kid.is_empty() => kid,
             _ => return Err(AuthError::MissingKeyId),
         };
         // Checked after the header so that an unsigned `alg: none` token (empty signature)
@@ -109,23 +119,28 @@ impl Rules {
         })
     }
 
-    /// Rules 5 to 10: the signature with `key`, then the claims. Returns the claims if `full`,
-    /// else claims with only `sub` filled in (what `validate_jwt` needs, without building the
-    /// map of other claims).
-    pub(crate) fn verify(
+    /// Rules 5 to 10: the signature with `key`, then the claims; returns what `T` needs of
+    /// them.
+    pub(crate) fn verify<T: Verified>(
         &self,
         token: &Token<'_>,
         key: &DecodingKey,
-        full: bool,
-    ) -> Result<Verified, AuthError> {
-        let signature_ok = jsonwebtoken::crypto::verify(
-            token.signature,
-            token.signing_input.as_bytes(),
-            key,
-            Algorithm::RS256,
-        )
-        .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
-        if !signature_ok {
+    ) -> Result<T, AuthError> {
+        let signature = URL_SAFE_NO_PAD
+            .decode(token.signature)
+            .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
+        // jsonwebtoken's aws-lc-rs provider by name, not its process-wide default: that default
+        // does not exist (every use panics) when another crate also turns on
+        // `jsonwebtoken/rust_crypto`, and any crate may replace it with `install_default`.
+        // Making the verifier cannot fail for the RSA keys a key set holds; if it did, the token
+        // would not be accepted.
+        let verified = (aws_lc::DEFAULT_PROVIDER.verifier_factory)(&Algorithm::RS256, key)
+            .is_ok_and(|verifier| {
+                verifier
+                    .verify(token.signing_input.as_bytes(), &signature)
+                    .is_ok()
+            });
+        if !verified {
             return Err(AuthError::BadSignature);
         }
 
@@ -135,9 +150,14 @@ impl Rules {
         }
         let claims: RegisteredClaims<'_> = serde_json::from_slice(&payload).map_err(|_| {
             AuthError::malformed(
-                "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat",
+                "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat, each at most once",
             )
         })?;
+        T::from_checked(self.check(claims)?, &payload)
+    }
+
+    /// Rules 7 to 10, on claims of the right types.
+    fn check<'p>(&self, claims: RegisteredClaims<'p>) -> Result<Checked<'p>, AuthError> {
         let now = unix_now();
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
 
@@ -148,9 +168,10 @@ impl Rules {
         if now >= exp.saturating_add(leeway) {
             return Err(AuthError::Expired { expired_at: exp });
         }
-        if let Some(nbf) = claims.nbf {
-            if now.saturating_add(leeway) < nbf.0 {
-                return Err(AuthError::NotYetValid { not_before: nbf.0 });
+        let nbf = claims.nbf.map(|n| n.0);
+        if let Some(nbf) = nbf {
+            if now.saturating_add(leeway) < nbf {
+                return Err(AuthError::NotYetValid { not_before: nbf });
             }
         }
         let iss = claims.iss.ok_or(AuthError::MissingClaim { claim: "iss" })?;
@@ -162,41 +183,61 @@ impl Rules {
             return Err(AuthError::WrongAudience);
         }
         let sub = match claims.sub {
-            Some(sub) if !sub.trim().is_empty() => sub.into_owned(),
+            Some(sub) if !sub.trim().is_empty() => sub,
             _ => return Err(AuthError::MissingSubject),
         };
+        Ok(Checked {
+            sub,
+            iss,
+            aud,
+            exp,
+            nbf,
+            iat: claims.iat.map(|i| i.0),
+        })
+    }
+}
 
-        if !full {
-            return Ok(Verified::Subject(sub));
-        }
-        let mut extra: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&payload)
-                .map_err(|_| AuthError::malformed("the claims are not a JSON object"))?;
+/// The registered claims of a token that passed every rule, borrowed from its payload.
+pub(crate) struct Checked<'p> {
+    sub: Cow<'p, str>,
+    iss: Cow<'p, str>,
+    aud: AudienceRef<'p>,
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+}
+
+/// What a validation returns, made from a token that passed every rule: the user id for
+/// `validate_jwt`, all the claims for `validate_jwt_claims`.
+pub(crate) trait Verified: Sized {
+    fn from_checked(checked: Checked<'_>, payload: &[u8]) -> Result<Self, AuthError>;
+}
+
+impl Verified for String {
+    fn from_checked(checked: Checked<'_>, _payload: &[u8]) -> Result<Self, AuthError> {
+        Ok(checked.sub.into_owned())
+    }
+}
+
+impl Verified for Claims {
+    /// Reads the payload a second time, as a map for the other claims. The typed read is the
+    /// one that refuses a registered claim given twice; a map keeps the last quietly.
+    fn from_checked(checked: Checked<'_>, payload: &[u8]) -> Result<Self, AuthError> {
+        let mut extra: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(payload)
+            .map_err(|_| AuthError::malformed("the claims are not a JSON object"))?;
         for name in REGISTERED {
             extra.remove(name);
         }
-        Ok(Verified::Claims(Claims {
-            sub,
-            iss: iss.into_owned(),
-            aud: aud.to_owned(),
-            exp,
-            nbf: claims.nbf.map(|n| n.0),
-            iat: claims.iat.map(|i| i.0),
+        Ok(Claims {
+            sub: checked.sub.into_owned(),
+            iss: checked.iss.into_owned(),
+            aud: checked.aud.to_owned(),
+            exp: checked.exp,
+            nbf: checked.nbf,
+            iat: checked.iat,
             extra,
-        }))
+        })
     }
-}
-
-impl Token<'_> {
-    pub(crate) fn kid(&self) -> &str {
-        &self.kid
-    }
-}
-
-/// The result of [`Rules::verify`].
-pub(crate) enum Verified {
-    Subject(String),
-    Claims(Claims),
 }
 
 /// Strict base64url without padding, as JWS requires.
@@ -245,7 +286,7 @@ mod tests {
     fn size_is_checked_before_anything_else() {
         let huge = "a".repeat(8193);
         assert!(matches!(
-            rules().parse(&huge),
+            rules().parse(&huge, &mut Vec::new()),
             Err(AuthError::TokenTooLarge {
                 size: 8193,
                 limit: 8192
@@ -257,7 +298,10 @@ mod tests {
     fn a_token_needs_exactly_three_non_empty_parts() {
         for bad in ["", "abc", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b."] {
             assert!(
-                matches!(rules().parse(bad), Err(AuthError::Malformed { .. })),
+                matches!(
+                    rules().parse(bad, &mut Vec::new()),
+                    Err(AuthError::Malformed { .. })
+                ),
                 "{bad:?}"
             );
         }
@@ -271,7 +315,7 @@ mod tests {
             b64("{}")
         );
         assert!(matches!(
-            rules().parse(&padded),
+            rules().parse(&padded, &mut Vec::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -288,7 +332,24 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    rules().parse(&token(header)),
+                    rules().parse(&token(header), &mut Vec::new()),
+                    Err(AuthError::Malformed { .. })
+                ),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_member_given_twice_is_malformed() {
+        // Parsers disagree on which of two values wins; a JOSE header must not be ambiguous.
+        for header in [
+            r#"{"alg":"RS256","alg":"none","kid":"k"}"#,
+            r#"{"alg":"RS256","kid":"a","kid":"b"}"#,
+        ] {
+            assert!(
+                matches!(
+                    rules().parse(&token(header), &mut Vec::new()),
                     Err(AuthError::Malformed { .. })
                 ),
                 "{header}"
@@ -299,7 +360,7 @@ mod tests {
     #[test]
     fn header_without_alg_is_malformed() {
         assert!(matches!(
-            rules().parse(&token(r#"{"kid":"k"}"#)),
+            rules().parse(&token(r#"{"kid":"k"}"#), &mut Vec::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -308,7 +369,7 @@ mod tests {
     fn crit_is_refused() {
         let header = r#"{"alg":"RS256","kid":"k","crit":["exp"],"exp":1}"#;
         assert!(matches!(
-            rules().parse(&token(header)),
+            rules().parse(&token(header), &mut Vec::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -316,14 +377,14 @@ mod tests {
     #[test]
     fn empty_kid_counts_as_missing() {
         assert!(matches!(
-            rules().parse(&token(r#"{"alg":"RS256","kid":""}"#)),
+            rules().parse(&token(r#"{"alg":"RS256","kid":""}"#), &mut Vec::new()),
             Err(AuthError::MissingKeyId)
         ));
     }
 
     #[test]
     fn unsupported_algorithm_is_shown_escaped() {
-        match rules().parse(&token(r#"{"alg":"none\n"}"#)) {
+        match rules().parse(&token(r#"{"alg":"none\n"}"#), &mut Vec::new()) {
             Err(AuthError::UnsupportedAlgorithm { alg }) => assert_eq!(alg, "\"none\\n\""),
             _ => panic!("expected UnsupportedAlgorithm"),
         }
@@ -332,8 +393,9 @@ mod tests {
     #[test]
     fn signing_input_is_header_dot_payload() {
         let t = format!("{}.{}.c2ln", b64(r#"{"alg":"RS256","kid":"k"}"#), b64("{}"));
-        let parsed = rules().parse(&t).unwrap();
+        let mut header = Vec::new();
+        let parsed = rules().parse(&t, &mut header).unwrap();
         assert_eq!(parsed.signing_input, t.rsplit_once('.').unwrap().0);
-        assert_eq!(parsed.kid(), "k");
+        assert_eq!(parsed.kid, "k");
     }
 }

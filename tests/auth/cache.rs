@@ -230,6 +230,34 @@ async fn a_never_loaded_key_set_with_the_server_down_is_unavailable() {
 }
 
 #[tokio::test]
+async fn an_unavailable_key_set_keeps_the_transport_error_in_its_source_chain() {
+    let passage = Passage::builder(APP_ID)
+        .auth_base_url(closed_base_url().await)
+        .build()
+        .unwrap();
+    let err = passage.auth().warm_up().await.unwrap_err();
+    let mut chain = Vec::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(error) = cause {
+        chain.push(error);
+        cause = error.source();
+    }
+    assert!(
+        chain[1]
+            .to_string()
+            .starts_with("fetching the key set from"),
+        "{}",
+        chain[1]
+    );
+    assert!(
+        chain
+            .iter()
+            .any(|e| e.downcast_ref::<reqwest::Error>().is_some()),
+        "{chain:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_error_status_on_first_load_is_unavailable() {
     let server = JwksServer::start(&[key_a()]).await;
     server.answer_status(500);
@@ -413,6 +441,19 @@ async fn cache_control_cannot_extend_the_configured_max_age() {
 async fn cache_control_no_cache_is_bounded_by_the_cooldown() {
     let server = JwksServer::start(&[key_a()]).await;
     server.cache_control("no-cache");
+    let passage = server.passage().build().unwrap();
+    passage.auth().warm_up().await.unwrap();
+    assert_eq!(
+        passage.auth().key_cache_stats().max_age,
+        Some(Duration::from_secs(30))
+    );
+}
+
+#[tokio::test]
+async fn no_store_on_a_later_cache_control_line_counts() {
+    // Several header lines mean the same as one with their values joined by commas.
+    let server = JwksServer::start(&[key_a()]).await;
+    server.cache_control_lines(&["max-age=300", "no-store"]);
     let passage = server.passage().build().unwrap();
     passage.auth().warm_up().await.unwrap();
     assert_eq!(

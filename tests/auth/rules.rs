@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
+use jsonwebtoken::crypto::CryptoProvider;
 use passage_identity::{Audience, AuthError, ConfigError, Passage};
 use serde_json::{json, Value};
 
@@ -147,6 +148,29 @@ async fn claims_of_the_wrong_type_are_malformed() {
         assert!(
             matches!(err, AuthError::Malformed { .. }),
             "{claim}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_registered_claim_given_twice_is_malformed() {
+    // Parsers disagree on which of two values wins: a signed token must not be ambiguous.
+    let key = RawKey::generate("raw");
+    let server = JwksServer::start_with_document(&json!({"keys": [key.jwk()]})).await;
+    let claims = valid_claims(&server.base_url).to_string();
+    let header = r#"{"alg":"RS256","kid":"raw"}"#;
+    for duplicate in [
+        r#""sub":"someone_else","#,
+        r#""aud":"another_app","#,
+        r#""exp":1,"#,
+    ] {
+        let twice = claims.replacen('{', &format!("{{{duplicate}"), 1);
+        let err = validate(&server, &key.sign_json(header, &twice))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::Malformed { .. }),
+            "{duplicate}: {err:?}"
         );
     }
 }
@@ -336,6 +360,42 @@ async fn keys_not_for_rs256_signatures_are_not_used() {
     assert_eq!(passage.auth().key_ids(), [key_a().kid()]);
 }
 
+/// Another crate turning on `jsonwebtoken/rust_crypto` leaves jsonwebtoken without a process-wide
+/// default provider (every use of it panics), and `CryptoProvider::install_default` lets any
+/// crate pick that default. Validation must use neither. Runs itself alone in a fresh process,
+/// where a provider can still be installed.
+#[tokio::test]
+async fn validation_ignores_the_process_wide_jsonwebtoken_provider() {
+    const CHILD: &str = "PASSAGE_TEST_PROVIDER_CHILD";
+    const NAME: &str = "auth::rules::validation_ignores_the_process_wide_jsonwebtoken_provider";
+    if std::env::var_os(CHILD).is_none() {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    let provider = Box::leak(Box::new(CryptoProvider {
+        verifier_factory: |_, _| panic!("the process-wide provider verified a token"),
+        ..jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.clone()
+    }));
+    provider
+        .install_default()
+        .expect("no provider yet in a fresh process");
+    let server = server().await;
+    assert_eq!(
+        validate(&server, &server.token(key_a())).await.unwrap(),
+        USER_ID
+    );
+}
+
 // --- signature ---
 
 /// The token with the first character of its signature changed (still valid base64url).
@@ -467,6 +527,44 @@ async fn fractional_times_are_accepted() {
         c["nbf"] = json!(now() as f64 - 0.5);
     });
     assert_eq!(validate(&server, &token).await.unwrap(), USER_ID);
+}
+
+#[tokio::test]
+async fn extreme_times_are_judged_without_panicking() {
+    let server = server().await;
+    let passage = passage(&server);
+    let lenient = server
+        .passage()
+        .leeway(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    for (claim, value, accepted) in [
+        ("exp", json!(u64::MAX), true),
+        ("exp", json!(1e300), true),
+        ("exp", json!(i64::MIN), false),
+        ("exp", json!(-1e300), false),
+        ("exp", json!(-0.5), false),
+        ("nbf", json!(u64::MAX), false),
+        ("nbf", json!(1e300), false),
+        ("nbf", json!(i64::MIN), true),
+        ("nbf", json!(-1e300), true),
+    ] {
+        let token = server.token_with(key_a(), |c| c[claim] = value.clone());
+        for passage in [&passage, &lenient] {
+            let outcome = passage.auth().validate_jwt(&token).await;
+            match (claim, accepted) {
+                (_, true) => assert!(outcome.is_ok(), "{claim} {value}: {outcome:?}"),
+                ("exp", false) => assert!(
+                    matches!(outcome, Err(AuthError::Expired { .. })),
+                    "{claim} {value}: {outcome:?}"
+                ),
+                _ => assert!(
+                    matches!(outcome, Err(AuthError::NotYetValid { .. })),
+                    "{claim} {value}: {outcome:?}"
+                ),
+            }
+        }
+    }
 }
 
 #[test]

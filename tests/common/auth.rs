@@ -110,7 +110,13 @@ impl RawKey {
 
     /// An RS256 signature over `header.claims` with exactly this header.
     pub fn sign(&self, header: &Value, claims: &Value) -> String {
-        let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        self.sign_json(&header.to_string(), &claims.to_string())
+    }
+
+    /// An RS256 token of exactly these JSON texts, for shapes a `Value` cannot hold (a member
+    /// given twice).
+    pub fn sign_json(&self, header: &str, claims: &str) -> String {
+        let input = format!("{}.{}", b64(header), b64(claims));
         let mut signature = vec![0; self.pair.public_modulus_len()];
         let rng = aws_lc_rs::rand::SystemRandom::new();
         self.pair
@@ -124,7 +130,7 @@ impl RawKey {
 struct ServerState {
     body: Mutex<Vec<u8>>,
     status: Mutex<StatusCode>,
-    cache_control: Mutex<Option<String>>,
+    cache_control: Mutex<Vec<String>>,
     gate: Mutex<Option<Arc<Semaphore>>>,
     fetches: AtomicUsize,
     fetch_times: Mutex<Vec<std::time::Instant>>,
@@ -156,7 +162,7 @@ impl JwksServer {
         let state = Arc::new(ServerState {
             body: Mutex::new(document.to_string().into_bytes()),
             status: Mutex::new(StatusCode::OK),
-            cache_control: Mutex::new(None),
+            cache_control: Mutex::new(Vec::new()),
             gate: Mutex::new(None),
             fetches: AtomicUsize::new(0),
             fetch_times: Mutex::new(Vec::new()),
@@ -218,7 +224,12 @@ impl JwksServer {
 
     /// From now on send this `Cache-Control` header.
     pub fn cache_control(&self, value: &str) {
-        *self.state.cache_control.lock().unwrap() = Some(value.to_owned());
+        self.cache_control_lines(&[value]);
+    }
+
+    /// From now on send one `Cache-Control` header line per value.
+    pub fn cache_control_lines(&self, values: &[&str]) {
+        *self.state.cache_control.lock().unwrap() = values.iter().map(|v| v.to_string()).collect();
     }
 
     /// From now on hold every response until the returned semaphore gets permits (one per
@@ -274,8 +285,8 @@ async fn serve_jwks(State(state): State<Arc<ServerState>>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Some(value) = state.cache_control.lock().unwrap().as_deref() {
-        headers.insert(
+    for value in state.cache_control.lock().unwrap().iter() {
+        headers.append(
             header::CACHE_CONTROL,
             HeaderValue::from_str(value).expect("header value"),
         );

@@ -2,8 +2,9 @@
 //! unknown key ids, background refresh after the max age, last good keys kept on failure.
 //!
 //! How a lookup goes:
-//! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to clone or
-//!   replace the `Arc` (nanoseconds), so validations never wait on each other or on a fetch.
+//! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to look a
+//!   key up or to replace the set (nanoseconds), so validations never wait on each other or on a
+//!   fetch.
 //! - A known `kid` is served at once. When the set is older than its max age, one lookup (an
 //!   atomic claim, no lock) also starts a refresh in the background and still serves the old
 //!   key; a failed refresh is retried at most once per cooldown.
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
+use jsonwebtoken::DecodingKey;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -45,8 +47,8 @@ impl FetchKeys for RemoteJwks {
 
 /// A key set in use and how long it stays fresh.
 #[derive(Debug)]
-pub(crate) struct Loaded {
-    pub(crate) keys: KeySet,
+struct Loaded {
+    keys: KeySet,
     loaded_at: Instant,
     /// `None` for a static key set, which never goes stale.
     max_age: Option<Duration>,
@@ -171,22 +173,28 @@ impl KeyCache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The key set holding `kid`, fetching or refreshing it as the policy allows.
+    /// The key named `kid`, fetching or refreshing the key set as the policy allows.
     ///
-    /// The common case, a known `kid`, costs a read lock held for an `Arc` clone and a clock
-    /// read; it never waits for a fetch.
-    pub(crate) async fn key_set_with(
-        self: &Arc<Self>,
-        kid: &str,
-    ) -> Result<Arc<Loaded>, AuthError> {
+    /// The common case, a known `kid`, costs a clock read and a read lock held for one lookup
+    /// and an `Arc` clone; it never waits for a fetch.
+    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
         let now = Instant::now();
-        if let Some(loaded) = self.current().filter(|l| l.keys.get(kid).is_some()) {
-            if loaded.claim_refresh(now, self.policy.cooldown) {
-                self.refresh_in_background(now);
+        let found = {
+            let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            current.as_ref().and_then(|loaded| {
+                let key = Arc::clone(loaded.keys.get(kid)?);
+                Some((key, loaded.claim_refresh(now, self.policy.cooldown)))
+            })
+        };
+        match found {
+            Some((key, refresh_due)) => {
+                if refresh_due {
+                    self.refresh_in_background(now);
+                }
+                Ok(key)
             }
-            return Ok(loaded);
+            None => self.fetch_for(kid, now).await,
         }
-        self.fetch_for(kid, now).await
     }
 
     /// The slow path: `kid` is unknown or nothing is loaded.
@@ -194,7 +202,7 @@ impl KeyCache {
         self: &Arc<Self>,
         kid: &str,
         now: Instant,
-    ) -> Result<Arc<Loaded>, AuthError> {
+    ) -> Result<Arc<DecodingKey>, AuthError> {
         if self.source.is_none() {
             return Err(unknown(kid));
         }
@@ -202,22 +210,27 @@ impl KeyCache {
         let mut completed = self.completed.subscribe();
         let seen = *completed.borrow_and_update();
         let current = self.current();
-        if let Some(loaded) = current.as_ref().filter(|l| l.keys.get(kid).is_some()) {
-            return Ok(Arc::clone(loaded));
+        if let Some(key) = current.as_ref().and_then(|l| l.keys.get(kid)) {
+            return Ok(Arc::clone(key));
         }
-        {
+        let fetch = {
             let mut state = self.state();
             if state.generation != seen {
                 // A fetch completed since we looked: its keys decide.
                 drop(state);
                 return self.outcome_for(kid);
             }
-            if !state.in_flight {
+            if state.in_flight {
+                None
+            } else {
                 if let Some(refusal) = self.refusal(&state, current.is_some(), kid, now) {
                     return Err(refusal);
                 }
-                self.start_fetch(&mut state, now);
+                Some(self.begin_fetch(&mut state, now))
             }
+        };
+        if let Some(fetch) = fetch {
+            Self::run_fetch(fetch);
         }
         // Wait for the running fetch. An error means the sender is gone, which cannot happen
         // while `self` is alive; the outcome is read either way.
@@ -232,13 +245,15 @@ impl KeyCache {
         if self.current().is_some() || self.source.is_none() {
             return Ok(());
         }
-        {
+        let fetch = {
             let mut state = self.state();
             // Unless a fetch is running or has just completed, start one (whatever the policy:
             // warming up is asked for explicitly).
-            if !state.in_flight && state.generation == seen {
-                self.start_fetch(&mut state, Instant::now());
-            }
+            (!state.in_flight && state.generation == seen)
+                .then(|| self.begin_fetch(&mut state, Instant::now()))
+        };
+        if let Some(fetch) = fetch {
+            Self::run_fetch(fetch);
         }
         // Returns at once if a fetch completed since `seen`.
         let _ = completed.changed().await;
@@ -277,34 +292,43 @@ impl KeyCache {
     /// Starts a refresh of a stale key set in the background unless a fetch is running; the
     /// old keys keep serving meanwhile.
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
-        let mut state = self.state();
-        if !state.in_flight {
-            self.start_fetch(&mut state, now);
+        let fetch = {
+            let mut state = self.state();
+            (!state.in_flight).then(|| self.begin_fetch(&mut state, now))
+        };
+        if let Some(fetch) = fetch {
+            Self::run_fetch(fetch);
         }
     }
 
-    /// Starts a fetch in its own task, so it completes even if every waiter goes away.
-    fn start_fetch(self: &Arc<Self>, state: &mut FetchState, now: Instant) {
+    /// Marks a fetch as running. The guard it returns finishes the fetch when dropped; hand it
+    /// to [`run_fetch`](Self::run_fetch) once the state lock is released.
+    fn begin_fetch(self: &Arc<Self>, state: &mut FetchState, now: Instant) -> FetchGuard {
+        state.in_flight = true;
         state.last_started = Some(now);
         self.fetches.fetch_add(1, Ordering::Relaxed);
+        FetchGuard {
+            cache: Arc::clone(self),
+            outcome: None,
+        }
+    }
+
+    /// Runs a fetch in its own task, so it completes even if every waiter goes away. The guard
+    /// moves into the task before it is spawned: a task dropped before it first runs (its
+    /// runtime shut down) still finishes the fetch and wakes the waiters. Must not be called
+    /// with the state lock held, since that drop can happen inside `spawn`.
+    fn run_fetch(mut guard: FetchGuard) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // Fail this fetch at once rather than panic in `tokio::spawn`.
-            self.failed_fetches.fetch_add(1, Ordering::Relaxed);
-            state.last_error = Some((now, Arc::new(KeySetError::NoRuntime)));
-            state.generation += 1;
-            self.completed.send_replace(state.generation);
+            guard.outcome = Some(Err(KeySetError::NoRuntime));
             return;
         };
-        state.in_flight = true;
-        let cache = Arc::clone(self);
         runtime.spawn(async move {
-            // Completes the bookkeeping even if the task is dropped (runtime shutdown).
-            let mut guard = FetchGuard {
-                cache: &cache,
-                outcome: None,
-            };
+            // A local of the task, so the lint sees the drop read the outcome.
+            let mut guard = guard;
             let result = match &guard.cache.source {
                 Some(source) => source.fetch().await,
+                // Not reached: a fixed key set never starts a fetch.
                 None => Err(KeySetError::NoUsableKeys { skipped: 0 }),
             };
             guard.outcome = Some(result);
@@ -337,11 +361,13 @@ impl KeyCache {
         self.completed.send_replace(generation);
     }
 
-    /// After a fetch: the key set if it holds `kid`, else why not.
-    fn outcome_for(&self, kid: &str) -> Result<Arc<Loaded>, AuthError> {
+    /// After a fetch: the key named `kid`, else why there is none.
+    fn outcome_for(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
         match self.current() {
-            Some(loaded) if loaded.keys.get(kid).is_some() => Ok(loaded),
-            Some(_) => Err(self.unknown_or_unavailable(&self.state(), kid)),
+            Some(loaded) => match loaded.keys.get(kid) {
+                Some(key) => Ok(Arc::clone(key)),
+                None => Err(self.unknown_or_unavailable(&self.state(), kid)),
+            },
             None => Err(self.unavailable(&self.state())),
         }
     }
@@ -357,8 +383,9 @@ impl KeyCache {
 
     fn unavailable(&self, state: &FetchState) -> AuthError {
         let error = state.last_error.as_ref().map_or_else(
-            // No error recorded: the fetch task was abandoned before it finished.
-            || Arc::new(KeySetError::NoUsableKeys { skipped: 0 }),
+            // No error recorded: the fetch was dropped before it finished. Not recorded as the
+            // last error, since it says nothing about the endpoint: the next lookup retries.
+            || Arc::new(KeySetError::Abandoned),
             |(_, error)| Arc::clone(error),
         );
         AuthError::KeySetUnavailable(error)
@@ -392,12 +419,12 @@ fn unknown(kid: &str) -> AuthError {
 
 /// Finishes a fetch when dropped: normally after the outcome is set, or early if the task is
 /// cancelled, so waiters are never left hanging.
-struct FetchGuard<'a> {
-    cache: &'a Arc<KeyCache>,
+struct FetchGuard {
+    cache: Arc<KeyCache>,
     outcome: Option<Result<Fetched, KeySetError>>,
 }
 
-impl Drop for FetchGuard<'_> {
+impl Drop for FetchGuard {
     fn drop(&mut self) {
         self.cache.finish_fetch(self.outcome.take());
     }

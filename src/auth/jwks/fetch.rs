@@ -53,12 +53,13 @@ impl RemoteJwks {
         {
             return Err(too_large);
         }
-        let max_age = response
-            .headers()
-            .get_all(CACHE_CONTROL)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(cache_control_max_age);
+        let max_age = cache_control_max_age(
+            response
+                .headers()
+                .get_all(CACHE_CONTROL)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
         // Read chunk by chunk so a body without (or with a lying) Content-Length cannot grow
         // past the cap.
         let mut body = Vec::new();
@@ -73,11 +74,14 @@ impl RemoteJwks {
     }
 }
 
-/// The freshness lifetime a `Cache-Control` header value grants: `max-age=N` (quoted or not),
-/// or zero for `no-cache` / `no-store`. `None` when it says neither.
-pub(crate) fn cache_control_max_age(value: &str) -> Option<Duration> {
-    let mut max_age = None;
-    for directive in value.split(',') {
+/// The freshness lifetime the `Cache-Control` header lines grant (several lines count as one
+/// list, RFC 9110 §5.3): zero for `no-cache` or `no-store`, else the smallest `max-age=N` (quoted
+/// or not; a number too large for a `u64` counts as the largest). `None` when they say neither.
+pub(crate) fn cache_control_max_age<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Option<Duration> {
+    let mut max_age: Option<Duration> = None;
+    for directive in values.into_iter().flat_map(|value| value.split(',')) {
         let (name, argument) = directive
             .split_once('=')
             .map_or((directive, None), |(n, a)| (n, Some(a)));
@@ -86,50 +90,94 @@ pub(crate) fn cache_control_max_age(value: &str) -> Option<Duration> {
             return Some(Duration::ZERO);
         }
         if name.eq_ignore_ascii_case("max-age") {
-            if let Some(seconds) =
-                argument.and_then(|a| a.trim().trim_matches('"').parse::<u64>().ok())
-            {
-                max_age = Some(Duration::from_secs(seconds));
+            if let Some(seconds) = argument.and_then(delta_seconds) {
+                let age = Duration::from_secs(seconds);
+                max_age = Some(max_age.map_or(age, |shortest| shortest.min(age)));
             }
         }
     }
     max_age
 }
 
+/// RFC 9111 delta-seconds: digits only, optionally quoted.
+fn delta_seconds(argument: &str) -> Option<u64> {
+    let argument = argument.trim();
+    let digits = argument
+        .strip_prefix('"')
+        .and_then(|a| a.strip_suffix('"'))
+        .unwrap_or(argument);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(u64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn max_age(value: &str) -> Option<Duration> {
+        cache_control_max_age([value])
+    }
+
     #[test]
     fn max_age_is_read_among_other_directives() {
         assert_eq!(
-            cache_control_max_age("public, max-age=300, must-revalidate"),
+            max_age("public, max-age=300, must-revalidate"),
             Some(Duration::from_secs(300))
         );
+        assert_eq!(max_age("MAX-AGE=\"60\""), Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn no_cache_and_no_store_mean_zero() {
+        assert_eq!(max_age("no-cache"), Some(Duration::ZERO));
+        assert_eq!(max_age("max-age=60, no-store"), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn several_lines_count_as_one_list() {
         assert_eq!(
-            cache_control_max_age("MAX-AGE=\"60\""),
+            cache_control_max_age(["max-age=300", "no-store"]),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            cache_control_max_age(["public", "max-age=60"]),
             Some(Duration::from_secs(60))
         );
     }
 
     #[test]
-    fn no_cache_and_no_store_mean_zero() {
-        assert_eq!(cache_control_max_age("no-cache"), Some(Duration::ZERO));
+    fn the_shortest_of_several_max_ages_counts() {
         assert_eq!(
-            cache_control_max_age("max-age=60, no-store"),
-            Some(Duration::ZERO)
+            cache_control_max_age(["max-age=300, max-age=60", "max-age=120"]),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn a_max_age_too_large_for_u64_is_the_largest() {
+        assert_eq!(
+            max_age("max-age=99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
         );
     }
 
     #[test]
     fn absent_or_unreadable_max_age_is_none() {
-        assert_eq!(cache_control_max_age("public"), None);
-        assert_eq!(cache_control_max_age("max-age=soon"), None);
-        assert_eq!(cache_control_max_age("max-age"), None);
-        assert_eq!(cache_control_max_age("max-age=-1"), None);
-        assert_eq!(
-            cache_control_max_age("max-age, no-cache"),
-            Some(Duration::ZERO)
-        );
+        for value in [
+            "public",
+            "max-age=soon",
+            "max-age",
+            "max-age=",
+            "max-age=-1",
+            "max-age=+60",
+            "max-age=1.5",
+            "max-age=\"60",
+            "max-age=6 0",
+        ] {
+            assert_eq!(max_age(value), None, "{value}");
+        }
+        assert_eq!(max_age("max-age, no-cache"), Some(Duration::ZERO));
     }
 }

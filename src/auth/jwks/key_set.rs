@@ -2,6 +2,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -14,9 +15,10 @@ use crate::auth::error::KeySetError;
 const MIN_MODULUS_BITS: usize = 2048;
 const MAX_MODULUS_BITS: usize = 8192;
 
-/// The usable keys of a JWKS document.
+/// The usable keys of a JWKS document. Each key is in an `Arc` so a validation can hold the one
+/// it uses without holding the whole set.
 pub(crate) struct KeySet {
-    keys: HashMap<String, DecodingKey>,
+    keys: HashMap<String, Arc<DecodingKey>>,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -76,7 +78,7 @@ impl KeySet {
     }
 
     /// The key with this id.
-    pub(crate) fn get(&self, kid: &str) -> Option<&DecodingKey> {
+    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<DecodingKey>> {
         self.keys.get(kid)
     }
 
@@ -88,7 +90,7 @@ impl KeySet {
     }
 }
 
-fn usable_key(value: serde_json::Value) -> Result<(String, DecodingKey), &'static str> {
+fn usable_key(value: serde_json::Value) -> Result<(String, Arc<DecodingKey>), &'static str> {
     let jwk: Jwk = serde_json::from_value(value).map_err(|_| "members of the wrong type")?;
     if jwk.kty.as_deref() != Some("RSA") {
         return Err("not an RSA key");
@@ -118,7 +120,7 @@ fn usable_key(value: serde_json::Value) -> Result<(String, DecodingKey), &'stati
     if e.is_empty() || e.len() > 4 {
         return Err("exponent out of range");
     }
-    Ok((kid, DecodingKey::from_rsa_raw_components(&n, &e)))
+    Ok((kid, Arc::new(DecodingKey::from_rsa_raw_components(&n, &e))))
 }
 
 /// Decodes a base64url unsigned big-endian integer and drops leading zero bytes.

@@ -116,8 +116,8 @@ async fn the_first_lookup_fetches_and_later_ones_are_served_from_memory() {
     let source = FakeSource::serving(&["a", "b"]);
     let cache = cache(&source);
     for _ in 0..100 {
-        cache.key_set_with("a").await.unwrap();
-        cache.key_set_with("b").await.unwrap();
+        cache.key("a").await.unwrap();
+        cache.key("b").await.unwrap();
     }
     assert_eq!(source.calls(), 1);
     assert_eq!(cache.stats().key_ids, ["a", "b"]);
@@ -131,7 +131,7 @@ async fn concurrent_lookups_of_an_unseen_kid_share_one_fetch() {
     let lookups: Vec<_> = (0..50)
         .map(|_| {
             let cache = Arc::clone(&cache);
-            tokio::spawn(async move { cache.key_set_with("a").await.map(|_| ()) })
+            tokio::spawn(async move { cache.key("a").await.map(|_| ()) })
         })
         .collect();
     settle().await;
@@ -147,13 +147,10 @@ async fn concurrent_lookups_of_an_unseen_kid_share_one_fetch() {
 async fn an_unknown_kid_within_the_cooldown_is_rejected_without_fetching() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     tokio::time::advance(COOLDOWN - Duration::from_millis(1)).await;
     for i in 0..1000 {
-        let err = cache
-            .key_set_with(&format!("made-up-{i}"))
-            .await
-            .unwrap_err();
+        let err = cache.key(&format!("made-up-{i}")).await.unwrap_err();
         assert!(matches!(err, AuthError::UnknownKeyId { .. }), "{err:?}");
     }
     assert_eq!(source.calls(), 1);
@@ -163,10 +160,10 @@ async fn an_unknown_kid_within_the_cooldown_is_rejected_without_fetching() {
 async fn an_unknown_kid_after_the_cooldown_refetches_once() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     source.serve(&["a", "b"]);
     tokio::time::advance(COOLDOWN).await;
-    cache.key_set_with("b").await.unwrap();
+    cache.key("b").await.unwrap();
     assert_eq!(source.calls(), 2);
 }
 
@@ -174,11 +171,11 @@ async fn an_unknown_kid_after_the_cooldown_refetches_once() {
 async fn a_flood_of_made_up_kids_fetches_at_most_once_per_cooldown() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     // Ten cooldowns of made-up kids, one every 100 ms.
     for i in 0..3000 {
         tokio::time::advance(Duration::from_millis(100)).await;
-        let _ = cache.key_set_with(&format!("made-up-{i}")).await;
+        let _ = cache.key(&format!("made-up-{i}")).await;
     }
     assert_eq!(source.calls(), 1 + 10);
 }
@@ -187,12 +184,12 @@ async fn a_flood_of_made_up_kids_fetches_at_most_once_per_cooldown() {
 async fn stale_keys_keep_serving_while_a_background_refresh_runs() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     let gate = source.hold();
     tokio::time::advance(MAX_AGE).await;
     // Served at once although the refresh it started is held.
-    cache.key_set_with("a").await.unwrap();
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     assert_eq!(source.calls(), 2);
     assert!(cache.stats().fetching);
@@ -207,9 +204,9 @@ async fn stale_keys_keep_serving_while_a_background_refresh_runs() {
 async fn fresh_keys_start_no_refresh() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     tokio::time::advance(MAX_AGE - Duration::from_secs(1)).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     assert_eq!(source.calls(), 1);
 }
@@ -218,34 +215,34 @@ async fn fresh_keys_start_no_refresh() {
 async fn a_failed_refresh_keeps_the_last_good_keys() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     source.fail();
     tokio::time::advance(MAX_AGE).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     let stats = cache.stats();
     assert_eq!(stats.failed_fetches, 1);
     assert!(stats.last_error.is_some());
     assert_eq!(stats.key_ids, ["a"]);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
 async fn after_a_failed_refresh_the_next_waits_for_the_cooldown() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     source.fail();
     tokio::time::advance(MAX_AGE).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     assert_eq!(source.calls(), 2);
     tokio::time::advance(COOLDOWN - Duration::from_secs(1)).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     assert_eq!(source.calls(), 2);
     tokio::time::advance(Duration::from_secs(1)).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     assert_eq!(source.calls(), 3);
 }
@@ -254,13 +251,13 @@ async fn after_a_failed_refresh_the_next_waits_for_the_cooldown() {
 async fn an_unknown_kid_while_the_key_set_fails_is_unavailable_not_unknown() {
     let source = FakeSource::serving(&["a"]);
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     source.fail();
     tokio::time::advance(COOLDOWN).await;
-    let err = cache.key_set_with("b").await.unwrap_err();
+    let err = cache.key("b").await.unwrap_err();
     assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
     // Known keys still work.
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -268,15 +265,15 @@ async fn a_failed_first_load_is_unavailable_and_retried_after_a_short_delay() {
     let source = FakeSource::default();
     source.fail();
     let cache = cache(&source);
-    let err = cache.key_set_with("a").await.unwrap_err();
+    let err = cache.key("a").await.unwrap_err();
     assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
     // Within the retry delay: the same error, no new fetch.
-    let err = cache.key_set_with("a").await.unwrap_err();
+    let err = cache.key("a").await.unwrap_err();
     assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
     assert_eq!(source.calls(), 1);
     source.serve(&["a"]);
     tokio::time::advance(FIRST_LOAD_RETRY_DELAY).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     assert_eq!(source.calls(), 2);
 }
 
@@ -287,14 +284,14 @@ async fn a_cancelled_caller_does_not_cancel_the_fetch() {
     let cache = cache(&source);
     let caller = {
         let cache = Arc::clone(&cache);
-        tokio::spawn(async move { cache.key_set_with("a").await.map(|_| ()) })
+        tokio::spawn(async move { cache.key("a").await.map(|_| ()) })
     };
     settle().await;
     caller.abort();
     gate.add_permits(1);
     settle().await;
     assert_eq!(cache.stats().key_ids, ["a"]);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     assert_eq!(source.calls(), 1);
 }
 
@@ -328,8 +325,8 @@ async fn a_fixed_key_set_never_fetches_or_goes_stale() {
         },
     ));
     tokio::time::advance(MAX_AGE * 10).await;
-    cache.key_set_with("a").await.unwrap();
-    let err = cache.key_set_with("b").await.unwrap_err();
+    cache.key("a").await.unwrap();
+    let err = cache.key("b").await.unwrap_err();
     assert!(matches!(err, AuthError::UnknownKeyId { .. }), "{err:?}");
     let stats = cache.stats();
     assert_eq!((stats.fetches, stats.max_age), (0, None));
@@ -340,10 +337,10 @@ async fn a_shorter_server_max_age_is_honoured() {
     let source = FakeSource::serving(&["a"]);
     *source.0.max_age.lock().unwrap() = Some(Duration::from_secs(120));
     let cache = cache(&source);
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     assert_eq!(cache.stats().max_age, Some(Duration::from_secs(120)));
     tokio::time::advance(Duration::from_secs(120)).await;
-    cache.key_set_with("a").await.unwrap();
+    cache.key("a").await.unwrap();
     settle().await;
     assert_eq!(source.calls(), 2);
 }
@@ -382,4 +379,74 @@ fn outside_a_tokio_runtime_a_fetch_fails_instead_of_panicking() {
         other => panic!("expected an immediate KeySetUnavailable, got {other:?}"),
     }
     assert_eq!(source.calls(), 0);
+}
+
+#[test]
+fn a_fetch_dropped_before_it_ran_does_not_leave_later_lookups_waiting() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    // A fetch spawned on a runtime that shuts down before the fetch task first runs (a runtime
+    // per test, or a server shutting down, with the `Passage` kept in a static).
+    let first = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    first.block_on(async {
+        let mut warm_up = std::pin::pin!(cache.warm_up());
+        std::future::poll_fn(|cx| {
+            assert!(warm_up.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+    });
+    drop(first);
+    assert_eq!(source.calls(), 0, "the fetch task never ran");
+
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    second.block_on(async {
+        let lookup = tokio::time::timeout(Duration::from_secs(60), cache.key("a")).await;
+        assert!(
+            matches!(lookup, Ok(Ok(_))),
+            "the lookup waited for a fetch that will never run"
+        );
+    });
+    assert_eq!(source.calls(), 1);
+}
+
+#[test]
+fn waiters_of_a_fetch_dropped_unfinished_learn_why() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    let first = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    first.block_on(async {
+        let mut warm_up = std::pin::pin!(cache.warm_up());
+        std::future::poll_fn(|cx| {
+            assert!(warm_up.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+    });
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let waiter = {
+        let cache = Arc::clone(&cache);
+        second.spawn(async move { cache.key("a").await.map(|_| ()) })
+    };
+    second.block_on(settle());
+    drop(first);
+    let outcome = second.block_on(waiter).unwrap();
+    match outcome {
+        Err(AuthError::KeySetUnavailable(error)) => {
+            assert!(matches!(*error, KeySetError::Abandoned), "{error:?}");
+        }
+        other => panic!("expected KeySetUnavailable, got {other:?}"),
+    }
 }
