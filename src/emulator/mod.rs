@@ -37,6 +37,7 @@
 //!   HTTP for tests written in other languages;
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
 
+mod access;
 mod api_error;
 mod app_info;
 mod context;

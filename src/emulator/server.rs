@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::api_error::ApiError;
 use super::context::Context;
-use super::{faults, log, management, tokens, EmulatorError};
+use super::{access, faults, log, management, tokens, EmulatorError};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -37,12 +37,16 @@ pub(crate) async fn bind(port: u16) -> Result<TcpListener, EmulatorError> {
 
 /// Every route, with the request log outermost, then fault injection.
 pub(crate) fn router(ctx: Arc<Context>) -> Router {
+    // The last layer added runs first: the API key before anything else.
     let behind_api_key = management::routes()
         .merge(tokens::control_routes())
-        .route_layer(from_fn_with_state(ctx.clone(), management::require_api_key));
+        .route_layer(from_fn_with_state(ctx.clone(), access::require_app))
+        .route_layer(from_fn_with_state(ctx.clone(), access::require_api_key));
+    let public =
+        tokens::auth_routes().route_layer(from_fn_with_state(ctx.clone(), access::require_app));
     Router::new()
         .merge(behind_api_key)
-        .merge(tokens::auth_routes())
+        .merge(public)
         .fallback(|request: Request| async move {
             ApiError::route_not_found(request.method().as_str(), request.uri().path())
         })

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use super::api_error::ApiError;
 use super::context::{Context, Settings};
-use super::extract::{ApiJson, ApiPath};
+use super::extract::ApiJson;
 use super::keys::{jwks_document, SigningKey};
 use super::EmulatorError;
 
@@ -364,7 +364,8 @@ pub(crate) fn issue(
     }
 }
 
-/// The routes of the auth side: the JWKS.
+/// The routes of the auth side: the JWKS (public, but only for this app; see
+/// [`super::access::require_app`]).
 pub(crate) fn auth_routes() -> Router<Arc<Context>> {
     Router::new().route("/v1/apps/{app_id}/.well-known/jwks.json", get(jwks))
 }
@@ -374,20 +375,14 @@ pub(crate) fn control_routes() -> Router<Arc<Context>> {
     Router::new().route("/emulator/v1/apps/{app_id}/tokens", post(issue_over_http))
 }
 
-async fn jwks(
-    State(ctx): State<Arc<Context>>,
-    ApiPath(app_id): ApiPath<String>,
-) -> Result<Response, ApiError> {
-    if app_id != ctx.settings.app_id() {
-        return Err(ApiError::app_not_found(&app_id));
-    }
+async fn jwks(State(ctx): State<Arc<Context>>) -> Response {
     let mut response = Json(ctx.keys.jwks()).into_response();
     if let Some(max_age) = ctx.settings.jwks_max_age() {
         if let Ok(value) = HeaderValue::from_str(&format!("max-age={}", max_age.as_secs())) {
             response.headers_mut().insert(CACHE_CONTROL, value);
         }
     }
-    Ok(response)
+    response
 }
 
 #[derive(Deserialize)]
