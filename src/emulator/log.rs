@@ -23,7 +23,8 @@ pub const REDACTED: &str = "[redacted]";
 ///
 /// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
 /// `Set-Cookie` are replaced by `"[redacted]"`, and so are the API key and anything shaped like a
-/// JWT wherever else they appear (other headers, the query, the body).
+/// JWT wherever else they appear: other headers, the body, and the path and query (percent-encoded
+/// or not).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RecordedRequest {
@@ -103,8 +104,8 @@ pub(crate) async fn record(
     let bytes = to_bytes(body, BODY_LIMIT).await;
     let entry = RecordedRequest {
         method: parts.method.clone(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(|q| redact_text(q, key)),
+        path: redact_url_part(parts.uri.path(), key),
+        query: parts.uri.query().map(|q| redact_url_part(q, key)),
         headers: redact_headers(&parts.headers, key),
         body: bytes.as_ref().ok().and_then(|b| body_value(b, key)),
         status: 0,
@@ -152,6 +153,46 @@ fn redact_text(text: &str, key: &str) -> String {
         }
     }
     out
+}
+
+/// Redacts a URL path or query: as text, then component by component (between `/`, `&` and
+/// `=`) once percent-decoded, which catches a key whose characters the client encoded.
+fn redact_url_part(text: &str, key: &str) -> String {
+    let text = redact_text(text, key);
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive(['/', '&', '=']) {
+        let component = piece.trim_end_matches(['/', '&', '=']);
+        let decoded = percent_decode(component);
+        if decoded != component && redact_text(&decoded, key).contains(REDACTED) {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(component);
+        }
+        out.push_str(&piece[component.len()..]);
+    }
+    out
+}
+
+/// `%XX` → the byte; anything else stays as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        match (byte, hex(at + 1), hex(at + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                // Two hex digits make at most 255.
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
+                at += 3;
+            }
+            _ => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn looks_like_jwt(run: &str) -> bool {
@@ -227,6 +268,19 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-token", HeaderValue::from_str(jwt).unwrap());
         assert_eq!(redact_headers(&headers, "k1")["x-token"], REDACTED);
+    }
+
+    #[test]
+    fn percent_encoded_keys_are_redacted_component_by_component() {
+        assert_eq!(
+            redact_url_part("/users/a%2Fb%3D/devices", "a/b="),
+            "/users/[redacted]/devices"
+        );
+        assert_eq!(
+            redact_url_part("x=a%2fb%3d&y=%zz%", "a/b="),
+            "x=[redacted]&y=%zz%"
+        );
+        assert_eq!(percent_decode("%41%4a%ff%"), "AJ\u{fffd}%");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The request log: every request, oldest first, without secrets.
 
 use http::Method;
+use passage_identity::emulator::Emulator;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -92,6 +93,36 @@ async fn the_api_key_bearer_tokens_and_cookies_are_never_stored() {
     );
     assert!(!everything.contains(&token), "a token leaked into the log");
     assert!(!format!("{emulator:?}").contains(&key));
+}
+
+#[tokio::test]
+async fn a_token_or_the_key_in_the_url_is_not_stored_even_percent_encoded() {
+    let emulator = Emulator::builder()
+        .api_key("sk/test+key=")
+        .start()
+        .await
+        .unwrap();
+    let token = emulator.issue_token("user_1").unwrap();
+    let encoded_key = "sk%2Ftest%2Bkey%3D";
+    let users = format!("{}/users", app_path(&emulator));
+    // A token or the key passed where a user id goes, as a bug in the caller would.
+    call(&emulator, Method::GET, &format!("{users}/{token}"), None).await;
+    call(
+        &emulator,
+        Method::GET,
+        &format!("{users}/{encoded_key}"),
+        None,
+    )
+    .await;
+    let query = format!("{users}?limit=5&identifier={encoded_key}");
+    call(&emulator, Method::GET, &query, None).await;
+    let log = emulator.requests();
+    assert_eq!(log[0].path, format!("{users}/[redacted]"));
+    assert_eq!(log[1].path, format!("{users}/[redacted]"));
+    assert_eq!(
+        log[2].query.as_deref(),
+        Some("limit=5&identifier=[redacted]")
+    );
 }
 
 #[tokio::test]
