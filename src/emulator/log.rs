@@ -10,6 +10,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE}
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
 use super::api_error::ApiError;
 use super::context::Context;
@@ -38,7 +39,7 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The body: its JSON, or a JSON string holding its text when it is not JSON; `None` when
     /// empty.
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Value>,
     /// The status answered; 0 while the request is in flight or when the emulator dropped the
     /// connection instead of answering.
     pub status: u16,
@@ -215,12 +216,38 @@ fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
     redacted
 }
 
-fn body_value(bytes: &[u8], key: &str) -> Option<serde_json::Value> {
+/// The body as JSON, redacted once parsed (JSON may escape the characters of a key), or as
+/// redacted text when it is not JSON.
+fn body_value(bytes: &[u8], key: &str) -> Option<Value> {
     if bytes.is_empty() {
         return None;
     }
-    let text = redact_text(&String::from_utf8_lossy(bytes), key);
-    Some(serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    Some(match serde_json::from_slice(bytes) {
+        Ok(mut value) => {
+            redact_json(&mut value, key);
+            value
+        }
+        Err(_) => Value::String(redact_text(&String::from_utf8_lossy(bytes), key)),
+    })
+}
+
+/// Redacts every string and object key in `value`. The recursion is bounded: serde_json parses
+/// at most 128 levels.
+fn redact_json(value: &mut Value, key: &str) {
+    match value {
+        Value::String(text) => *text = redact_text(text, key),
+        Value::Array(items) => items.iter_mut().for_each(|item| redact_json(item, key)),
+        Value::Object(fields) => {
+            *fields = std::mem::take(fields)
+                .into_iter()
+                .map(|(name, mut field)| {
+                    redact_json(&mut field, key);
+                    (redact_text(&name, key), field)
+                })
+                .collect();
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 #[cfg(test)]
@@ -245,7 +272,7 @@ mod tests {
     fn bodies_that_are_not_json_are_kept_as_text() {
         assert_eq!(
             body_value(b"<html>", "k"),
-            Some(serde_json::Value::String("<html>".into()))
+            Some(Value::String("<html>".into()))
         );
         assert_eq!(body_value(b"", "k"), None);
         assert_eq!(

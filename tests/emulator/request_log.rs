@@ -126,6 +126,22 @@ async fn a_token_or_the_key_in_the_url_is_not_stored_even_percent_encoded() {
 }
 
 #[tokio::test]
+async fn the_key_escaped_in_a_json_body_is_not_stored() {
+    let key = r#"sk"marker\1"#;
+    let emulator = Emulator::builder().api_key(key).start().await.unwrap();
+    let users = format!("{}/users", app_path(&emulator));
+    // JSON writes the key as `sk\"marker\\1`: only the parsed body shows it as it is.
+    let body = json!({"email": "b@example.com", "notes": [{"key": key}]});
+    call(&emulator, Method::POST, &users, Some(body)).await;
+    let log = emulator.requests();
+    assert_eq!(
+        log[0].body.as_ref().unwrap()["notes"][0]["key"],
+        "[redacted]"
+    );
+    assert!(!format!("{log:?}").contains("marker"), "{log:?}");
+}
+
+#[tokio::test]
 async fn clear_requests_empties_the_log() {
     let emulator = emulator().await;
     call(&emulator, Method::GET, &app_path(&emulator), None).await;
