@@ -45,52 +45,155 @@ pub struct RecordedRequest {
     pub status: u16,
 }
 
-/// The log, bounded: past its capacity the oldest entries go.
+/// How much text (paths, queries, headers, bodies) the log holds at most; past it the oldest
+/// entries go, whatever the capacity in entries.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// The log, bounded in entries and in bytes: past either bound the oldest entries go.
 #[derive(Debug)]
 pub(crate) struct RequestLog {
-    entries: Mutex<VecDeque<(u64, RecordedRequest)>>,
+    entries: Mutex<Entries>,
     next_id: AtomicU64,
     capacity: usize,
+    max_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    list: VecDeque<Entry>,
+    /// The sum of the entries' sizes.
+    bytes: usize,
+}
+
+/// One request as kept: its body is kept as text, since a parsed JSON value can take tens of
+/// times the memory of its text and would make the byte bound meaningless.
+#[derive(Debug)]
+struct Entry {
+    id: u64,
+    request: RecordedRequest,
+    body: Option<StoredBody>,
+    size: usize,
+}
+
+#[derive(Debug)]
+enum StoredBody {
+    /// Compact JSON, written by the log itself from a redacted value.
+    Json(String),
+    /// A body that is not JSON, redacted.
+    Text(String),
+}
+
+impl StoredBody {
+    /// The body as it is recorded: JSON redacted once parsed (JSON may escape the characters of
+    /// a key), or redacted text when it is not JSON; `None` when empty.
+    fn new(bytes: &[u8], key: &str) -> Option<Self> {
+        if bytes.is_empty() {
+            return None;
+        }
+        Some(match serde_json::from_slice(bytes) {
+            Ok(mut value) => {
+                redact_json(&mut value, key);
+                Self::Json(value.to_string())
+            }
+            Err(_) => Self::Text(redact_text(&String::from_utf8_lossy(bytes), key)),
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Json(text) | Self::Text(text) => text.len(),
+        }
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            // The log wrote this JSON itself, so it parses; the fallback is never taken.
+            Self::Json(json) => {
+                serde_json::from_str(json).unwrap_or_else(|_| Value::String(json.clone()))
+            }
+            Self::Text(text) => Value::String(text.clone()),
+        }
+    }
+}
+
+impl Entry {
+    fn new(id: u64, request: RecordedRequest, body: Option<StoredBody>) -> Self {
+        let headers: usize = request
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let size = std::mem::size_of::<Self>()
+            + request.path.len()
+            + request.query.as_ref().map_or(0, String::len)
+            + headers
+            + body.as_ref().map_or(0, StoredBody::len);
+        Self {
+            id,
+            request,
+            body,
+            size,
+        }
+    }
+
+    fn to_recorded(&self) -> RecordedRequest {
+        RecordedRequest {
+            body: self.body.as_ref().map(StoredBody::value),
+            ..self.request.clone()
+        }
+    }
 }
 
 impl RequestLog {
     pub(crate) fn new(capacity: usize) -> Self {
+        Self::with_max_bytes(capacity, MAX_BYTES)
+    }
+
+    fn with_max_bytes(capacity: usize, max_bytes: usize) -> Self {
         Self {
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Entries::default()),
             next_id: AtomicU64::new(0),
             capacity: capacity.max(1),
+            max_bytes,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(u64, RecordedRequest)>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         // Nothing panics while the lock is held; a poisoned lock still holds a valid log.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn start(&self, request: RecordedRequest) -> u64 {
+    /// Logs a request (its `body` is ignored: the body comes separately, as kept).
+    fn start(&self, request: RecordedRequest, body: Option<StoredBody>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let entry = Entry::new(id, request, body);
         let mut entries = self.lock();
-        entries.push_back((id, request));
-        while entries.len() > self.capacity {
-            entries.pop_front();
+        entries.bytes += entry.size;
+        entries.list.push_back(entry);
+        while entries.list.len() > self.capacity
+            || (entries.bytes > self.max_bytes && entries.list.len() > 1)
+        {
+            if let Some(oldest) = entries.list.pop_front() {
+                entries.bytes -= oldest.size;
+            }
         }
         id
     }
 
     fn finish(&self, id: u64, status: u16) {
         let mut entries = self.lock();
-        if let Some((_, entry)) = entries.iter_mut().rev().find(|(i, _)| *i == id) {
-            entry.status = status;
+        if let Some(entry) = entries.list.iter_mut().rev().find(|e| e.id == id) {
+            entry.request.status = status;
         }
     }
 
     /// Every entry, oldest first.
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
-        self.lock().iter().map(|(_, r)| r.clone()).collect()
+        self.lock().list.iter().map(Entry::to_recorded).collect()
     }
 
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        *self.lock() = Entries::default();
     }
 }
 
@@ -108,10 +211,11 @@ pub(crate) async fn record(
         path: redact_url_part(parts.uri.path(), key),
         query: parts.uri.query().map(|q| redact_url_part(q, key)),
         headers: redact_headers(&parts.headers, key),
-        body: bytes.as_ref().ok().and_then(|b| body_value(b, key)),
+        body: None,
         status: 0,
     };
-    let id = ctx.log.start(entry);
+    let body = bytes.as_ref().ok().and_then(|b| StoredBody::new(b, key));
+    let id = ctx.log.start(entry, body);
     let response = match bytes {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -216,21 +320,6 @@ fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
     redacted
 }
 
-/// The body as JSON, redacted once parsed (JSON may escape the characters of a key), or as
-/// redacted text when it is not JSON.
-fn body_value(bytes: &[u8], key: &str) -> Option<Value> {
-    if bytes.is_empty() {
-        return None;
-    }
-    Some(match serde_json::from_slice(bytes) {
-        Ok(mut value) => {
-            redact_json(&mut value, key);
-            value
-        }
-        Err(_) => Value::String(redact_text(&String::from_utf8_lossy(bytes), key)),
-    })
-}
-
 /// Redacts every string and object key in `value`. The recursion is bounded: serde_json parses
 /// at most 128 levels.
 fn redact_json(value: &mut Value, key: &str) {
@@ -266,6 +355,10 @@ mod tests {
         assert_eq!(redacted[COOKIE], REDACTED);
         assert_eq!(redacted["x-api-key"], REDACTED);
         assert_eq!(redacted["accept"], "application/json");
+    }
+
+    fn body_value(bytes: &[u8], key: &str) -> Option<Value> {
+        StoredBody::new(bytes, key).map(|body| body.value())
     }
 
     #[test]
@@ -316,20 +409,48 @@ mod tests {
         assert_eq!(redact_text(text, "sk_secret"), text);
     }
 
+    fn request(path: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: Method::GET,
+            path: path.into(),
+            query: None,
+            headers: HeaderMap::new(),
+            body: None,
+            status: 0,
+        }
+    }
+
+    fn paths(log: &RequestLog) -> Vec<String> {
+        log.snapshot().into_iter().map(|r| r.path).collect()
+    }
+
     #[test]
     fn the_log_keeps_only_its_capacity() {
         let log = RequestLog::new(2);
         for path in ["/a", "/b", "/c"] {
-            log.start(RecordedRequest {
-                method: Method::GET,
-                path: path.into(),
-                query: None,
-                headers: HeaderMap::new(),
-                body: None,
-                status: 0,
-            });
+            log.start(request(path), None);
         }
-        let paths: Vec<_> = log.snapshot().into_iter().map(|r| r.path).collect();
-        assert_eq!(paths, ["/b", "/c"]);
+        assert_eq!(paths(&log), ["/b", "/c"]);
+    }
+
+    #[test]
+    fn the_log_keeps_only_its_bytes_whatever_its_capacity() {
+        let body = || StoredBody::new(&[b'x'; 1000], "k");
+        let one = Entry::new(0, request("/a"), body()).size;
+        let log = RequestLog::with_max_bytes(100, 2 * one);
+        for path in ["/a", "/b", "/c"] {
+            log.start(request(path), body());
+        }
+        assert_eq!(paths(&log), ["/b", "/c"]);
+        assert_eq!(log.lock().bytes, 2 * one);
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_byte_bound_is_still_kept_alone() {
+        let log = RequestLog::with_max_bytes(100, 10);
+        log.start(request("/a"), None);
+        log.start(request("/b"), StoredBody::new(b"[1, 2, 3]", "k"));
+        assert_eq!(paths(&log), ["/b"]);
+        assert_eq!(log.snapshot()[0].body, Some(serde_json::json!([1, 2, 3])));
     }
 }

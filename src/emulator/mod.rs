@@ -248,7 +248,8 @@ impl EmulatorBuilder {
     }
 
     /// How many requests the log keeps; past it the oldest go. Default:
-    /// [`DEFAULT_REQUEST_LOG_CAPACITY`].
+    /// [`DEFAULT_REQUEST_LOG_CAPACITY`]. Whatever the capacity, the log also lets the oldest go
+    /// once it holds 64 MiB of paths, headers and bodies, so large bodies cannot exhaust memory.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
