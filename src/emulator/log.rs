@@ -153,7 +153,7 @@ impl RequestLog {
         Self {
             entries: Mutex::new(Entries::default()),
             next_id: AtomicU64::new(0),
-            capacity: capacity.max(1),
+            capacity,
             max_bytes,
         }
     }

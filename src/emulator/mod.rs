@@ -247,7 +247,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// How many requests the log keeps; past it the oldest go. Default:
+    /// How many requests the log keeps; past it the oldest go (0: the log keeps none). Default:
     /// [`DEFAULT_REQUEST_LOG_CAPACITY`]. Whatever the capacity, the log also lets the oldest go
     /// once it holds 64 MiB of paths, headers and bodies, so large bodies cannot exhaust memory.
     ///

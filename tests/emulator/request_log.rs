@@ -152,6 +152,18 @@ async fn clear_requests_empties_the_log() {
 }
 
 #[tokio::test]
+async fn a_log_capacity_of_zero_keeps_nothing() {
+    let emulator = Emulator::builder()
+        .request_log_capacity(0)
+        .start()
+        .await
+        .unwrap();
+    let reply = call(&emulator, Method::GET, &app_path(&emulator), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(emulator.requests().is_empty());
+}
+
+#[tokio::test]
 async fn rejected_requests_are_logged_too() {
     let emulator = emulator().await;
     let reply = call_raw(
