@@ -128,18 +128,13 @@ pub(crate) fn create(
     };
 
     let secret = random_id(24);
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let slash = if path.starts_with('/') { "" } else { "/" };
     let link = types::MagicLink {
         activated: false,
         app_id: settings.app_id().to_owned(),
         id: random_id(24),
         identifier,
         redirect_url: request.redirect_url.unwrap_or_else(|| "/".to_owned()),
-        url: format!(
-            "{}{slash}{path}{separator}psg_magic_link={secret}",
-            settings.auth_origin()
-        ),
+        url: link_url(settings.auth_origin(), path, &secret),
         secret,
         ttl,
         type_,
@@ -147,6 +142,16 @@ pub(crate) fn create(
     };
     store.push_magic_link(link.clone());
     Ok(link)
+}
+
+/// The link: `path` on the auth origin, with the secret added to its query (before any fragment,
+/// which the browser keeps to itself).
+fn link_url(origin: &str, path: &str, secret: &str) -> String {
+    let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let hash = if fragment.is_empty() { "" } else { "#" };
+    format!("{origin}{slash}{path}{separator}psg_magic_link={secret}{hash}{fragment}")
 }
 
 fn find_or_create(

@@ -184,3 +184,28 @@ async fn bad_magic_link_requests_are_invalid_request() {
     }
     assert!(emulator.magic_links().is_empty());
 }
+
+#[tokio::test]
+async fn the_secret_goes_into_the_query_of_a_path_with_a_query_or_a_fragment() {
+    let emulator = emulator().await;
+    let path = format!("{}/magic-links", app_path(&emulator));
+    let origin = emulator.auth_base_url();
+    for (link_path, expected) in [
+        (
+            "welcome?next=%2Fhome",
+            "/welcome?next=%2Fhome&psg_magic_link=SECRET",
+        ),
+        ("/welcome#start", "/welcome?psg_magic_link=SECRET#start"),
+        (
+            "/welcome?a=1#start",
+            "/welcome?a=1&psg_magic_link=SECRET#start",
+        ),
+    ] {
+        let body = json!({"email": "ada@example.com", "magic_link_path": link_path});
+        let reply = call(&emulator, Method::POST, &path, Some(body)).await;
+        let link = &reply.json()["magic_link"];
+        let secret = link["secret"].as_str().unwrap();
+        let expected = format!("{origin}{}", expected.replace("SECRET", secret));
+        assert_eq!(link["url"], expected, "{link_path}");
+    }
+}
