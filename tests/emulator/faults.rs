@@ -235,6 +235,23 @@ async fn faults_apply_to_the_jwks_given_by_its_url() {
 }
 
 #[tokio::test]
+async fn a_fault_given_a_url_with_a_query_matches_its_path() {
+    let emulator = emulator().await;
+    let users = format!("{}/users", app_path(&emulator));
+    let url = format!("{}{users}?page=2&limit=5", emulator.auth_base_url());
+    emulator.inject_fault(Fault::on(Method::GET, &url).status(StatusCode::BAD_GATEWAY));
+    let reply = call(
+        &emulator,
+        Method::GET,
+        &format!("{users}?page=2&limit=5"),
+        None,
+    )
+    .await;
+    reply.assert_error(StatusCode::BAD_GATEWAY, "bad_gateway");
+    assert_eq!(emulator.pending_faults(), 0);
+}
+
+#[tokio::test]
 async fn the_first_matching_fault_applies_first() {
     let emulator = emulator().await;
     let path = app_path(&emulator);
