@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -16,14 +15,12 @@ use super::api_error::ApiError;
 use super::context::Context;
 use super::extract::BODY_LIMIT;
 use super::faults::ConnectionDropped;
-
-/// What stands in for a secret in the log.
-pub const REDACTED: &str = "[redacted]";
+use super::redact;
 
 /// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
 ///
 /// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
-/// `Set-Cookie` are replaced by `"[redacted]"`, and so are the API key and anything shaped like a
+/// `Set-Cookie` are replaced by [`REDACTED`](super::REDACTED), and so are the API key and anything shaped like a
 /// JWT wherever else they appear: other headers, the body, and the path and query (percent-encoded
 /// or not).
 #[derive(Clone, Debug, PartialEq)]
@@ -92,10 +89,10 @@ impl StoredBody {
         }
         Some(match serde_json::from_slice(bytes) {
             Ok(mut value) => {
-                redact_json(&mut value, key);
+                redact::json(&mut value, key);
                 Self::Json(value.to_string())
             }
-            Err(_) => Self::Text(redact_text(&String::from_utf8_lossy(bytes), key)),
+            Err(_) => Self::Text(redact::text(&String::from_utf8_lossy(bytes), key)),
         })
     }
 
@@ -208,9 +205,9 @@ pub(crate) async fn record(
     let bytes = to_bytes(body, BODY_LIMIT).await;
     let entry = RecordedRequest {
         method: parts.method.clone(),
-        path: redact_url_part(parts.uri.path(), key),
-        query: parts.uri.query().map(|q| redact_url_part(q, key)),
-        headers: redact_headers(&parts.headers, key),
+        path: redact::url_part(parts.uri.path(), key),
+        query: parts.uri.query().map(|q| redact::url_part(q, key)),
+        headers: redact::headers(&parts.headers, key),
         body: None,
         status: 0,
     };
@@ -229,133 +226,9 @@ pub(crate) async fn record(
     response
 }
 
-/// Replaces the API key, and anything shaped like a JWT (three dot-separated base64url parts
-/// starting with `eyJ`), by [`REDACTED`].
-fn redact_text(text: &str, key: &str) -> String {
-    let text = if key.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(key, REDACTED)
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut run_start = None;
-    for (at, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        let in_run = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-        match (run_start, in_run) {
-            (None, true) => run_start = Some(at),
-            (Some(start), false) => {
-                let run = &text[start..at];
-                out.push_str(if looks_like_jwt(run) { REDACTED } else { run });
-                run_start = None;
-            }
-            _ => {}
-        }
-        if !in_run && at < text.len() {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Redacts a URL path or query: as text, then component by component (between `/`, `&` and
-/// `=`) once percent-decoded, which catches a key whose characters the client encoded.
-fn redact_url_part(text: &str, key: &str) -> String {
-    let text = redact_text(text, key);
-    let mut out = String::with_capacity(text.len());
-    for piece in text.split_inclusive(['/', '&', '=']) {
-        let component = piece.trim_end_matches(['/', '&', '=']);
-        let decoded = percent_decode(component);
-        if decoded != component && redact_text(&decoded, key).contains(REDACTED) {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(component);
-        }
-        out.push_str(&piece[component.len()..]);
-    }
-    out
-}
-
-/// `%XX` → the byte; anything else stays as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
-        match (byte, hex(at + 1), hex(at + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                // Two hex digits make at most 255.
-                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
-                at += 3;
-            }
-            _ => {
-                out.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn looks_like_jwt(run: &str) -> bool {
-    let parts: Vec<&str> = run.split('.').collect();
-    run.starts_with("eyJ") && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
-}
-
-fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
-    let mut redacted = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let secret = [&AUTHORIZATION, &PROXY_AUTHORIZATION, &COOKIE, &SET_COOKIE].contains(&name)
-            || redact_text(&String::from_utf8_lossy(value.as_bytes()), key).contains(REDACTED);
-        let value = if secret {
-            HeaderValue::from_static(REDACTED)
-        } else {
-            value.clone()
-        };
-        redacted.append(name.clone(), value);
-    }
-    redacted
-}
-
-/// Redacts every string and object key in `value`. The recursion is bounded: serde_json parses
-/// at most 128 levels.
-fn redact_json(value: &mut Value, key: &str) {
-    match value {
-        Value::String(text) => *text = redact_text(text, key),
-        Value::Array(items) => items.iter_mut().for_each(|item| redact_json(item, key)),
-        Value::Object(fields) => {
-            *fields = std::mem::take(fields)
-                .into_iter()
-                .map(|(name, mut field)| {
-                    redact_json(&mut field, key);
-                    (redact_text(&name, key), field)
-                })
-                .collect();
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_headers_and_the_key_are_redacted() {
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer sk_1"));
-        headers.insert(COOKIE, HeaderValue::from_static("psg_auth_token=eyJ"));
-        headers.insert("x-api-key", HeaderValue::from_static("sk_1"));
-        headers.insert("accept", HeaderValue::from_static("application/json"));
-        let redacted = redact_headers(&headers, "sk_1");
-        assert_eq!(redacted[AUTHORIZATION], REDACTED);
-        assert_eq!(redacted[COOKIE], REDACTED);
-        assert_eq!(redacted["x-api-key"], REDACTED);
-        assert_eq!(redacted["accept"], "application/json");
-    }
 
     fn body_value(bytes: &[u8], key: &str) -> Option<Value> {
         StoredBody::new(bytes, key).map(|body| body.value())
@@ -372,41 +245,6 @@ mod tests {
             body_value(br#"{"note":"sk_test_123"}"#, "sk_test_123"),
             Some(serde_json::json!({"note": "[redacted]"}))
         );
-    }
-
-    #[test]
-    fn tokens_are_redacted_wherever_they_appear() {
-        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
-        assert_eq!(
-            redact_text(&format!("token={jwt}&page=2"), "k1"),
-            "token=[redacted]&page=2"
-        );
-        assert_eq!(
-            redact_text(&format!("{{\"t\":\"{jwt}\",\"n\":\"a.b.c\"}}"), "k1"),
-            "{\"t\":\"[redacted]\",\"n\":\"a.b.c\"}"
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert("x-token", HeaderValue::from_str(jwt).unwrap());
-        assert_eq!(redact_headers(&headers, "k1")["x-token"], REDACTED);
-    }
-
-    #[test]
-    fn percent_encoded_keys_are_redacted_component_by_component() {
-        assert_eq!(
-            redact_url_part("/users/a%2Fb%3D/devices", "a/b="),
-            "/users/[redacted]/devices"
-        );
-        assert_eq!(
-            redact_url_part("x=a%2fb%3d&y=%zz%", "a/b="),
-            "x=[redacted]&y=%zz%"
-        );
-        assert_eq!(percent_decode("%41%4a%ff%"), "AJ\u{fffd}%");
-    }
-
-    #[test]
-    fn text_without_secrets_is_kept_as_it_is() {
-        let text = "limit=5&identifier=ada%40example.com&é=ü";
-        assert_eq!(redact_text(text, "sk_secret"), text);
     }
 
     fn request(path: &str) -> RecordedRequest {

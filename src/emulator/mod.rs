@@ -48,6 +48,7 @@ mod listing;
 mod log;
 mod magic_links;
 mod management;
+mod redact;
 mod server;
 mod state;
 mod tokens;
@@ -60,7 +61,8 @@ use std::time::{Duration, SystemTime};
 
 pub use faults::Fault;
 pub use keys::{jwks_document, SigningKey};
-pub use log::{RecordedRequest, REDACTED};
+pub use log::RecordedRequest;
+pub use redact::REDACTED;
 pub use tokens::TokenOptions;
 
 use context::{Context, Settings};
