@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::faults::FaultQueue;
+use super::keys::KeyRing;
 use super::log::RequestLog;
 use super::state::Store;
-use super::tokens::KeyRing;
 use crate::secret::Secret;
 
 /// The emulated app: who it is, where it is served, how its JWKS is cached.

@@ -1,4 +1,6 @@
-//! RSA signing keys of the emulated app, its JWKS, and RS256 token signing.
+//! RSA signing keys of the emulated app, their rotation, its JWKS, and RS256 token signing.
+
+use std::sync::{PoisonError, RwLock};
 
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
@@ -120,6 +122,49 @@ impl SigningKey {
 /// A JWKS document (`{"keys": [...]}`) of `keys`.
 pub fn jwks_document<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> serde_json::Value {
     serde_json::json!({ "keys": keys.into_iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+}
+
+/// The app's signing keys, newest (the one that signs) first.
+#[derive(Debug)]
+pub(crate) struct KeyRing {
+    keys: RwLock<Vec<SigningKey>>,
+}
+
+impl KeyRing {
+    pub(crate) fn new(first: SigningKey) -> Self {
+        Self {
+            keys: RwLock::new(vec![first]),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<SigningKey>> {
+        // Nothing panics while the lock is held; a poisoned lock still holds a valid list.
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The key that signs new tokens.
+    pub(crate) fn current(&self) -> Option<SigningKey> {
+        self.read().first().cloned()
+    }
+
+    /// Makes `new` the signing key; the others stay published only if `keep_old`.
+    pub(crate) fn rotate(&self, new: SigningKey, keep_old: bool) {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        if !keep_old {
+            keys.clear();
+        }
+        keys.insert(0, new);
+    }
+
+    /// The key ids in the JWKS, newest first.
+    pub(crate) fn kids(&self) -> Vec<String> {
+        self.read().iter().map(|k| k.kid().to_owned()).collect()
+    }
+
+    /// The JWKS document.
+    pub(crate) fn jwks(&self) -> serde_json::Value {
+        jwks_document(self.read().iter())
+    }
 }
 
 fn to_pem(label: &str, der: &[u8]) -> String {

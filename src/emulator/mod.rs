@@ -66,9 +66,9 @@ pub use redact::REDACTED;
 pub use tokens::TokenOptions;
 
 use context::{Context, Settings};
+use keys::KeyRing;
 use server::ServerHandle;
 use state::{NewUser, UserChanges};
-use tokens::KeyRing;
 
 use crate::enums::UserStatus;
 use crate::raw::types;
