@@ -124,46 +124,65 @@ pub fn jwks_document<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> serd
     serde_json::json!({ "keys": keys.into_iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
 }
 
-/// The app's signing keys, newest (the one that signs) first.
+/// The app's published keys: the one that signs, and older ones kept for the tokens they signed.
 #[derive(Debug)]
 pub(crate) struct KeyRing {
-    keys: RwLock<Vec<SigningKey>>,
+    keys: RwLock<Published>,
+}
+
+#[derive(Debug)]
+struct Published {
+    signing: SigningKey,
+    /// Newest first.
+    older: Vec<SigningKey>,
+}
+
+impl Published {
+    /// Every key, newest (the signing key) first.
+    fn all(&self) -> impl Iterator<Item = &SigningKey> {
+        std::iter::once(&self.signing).chain(&self.older)
+    }
 }
 
 impl KeyRing {
-    pub(crate) fn new(first: SigningKey) -> Self {
+    pub(crate) fn new(signing: SigningKey) -> Self {
         Self {
-            keys: RwLock::new(vec![first]),
+            keys: RwLock::new(Published {
+                signing,
+                older: Vec::new(),
+            }),
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<SigningKey>> {
-        // Nothing panics while the lock is held; a poisoned lock still holds a valid list.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Published> {
+        // Nothing panics while the lock is held; a poisoned lock still holds valid keys.
         self.keys.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The key that signs new tokens.
-    pub(crate) fn current(&self) -> Option<SigningKey> {
-        self.read().first().cloned()
+    pub(crate) fn current(&self) -> SigningKey {
+        self.read().signing.clone()
     }
 
     /// Makes `new` the signing key; the others stay published only if `keep_old`.
     pub(crate) fn rotate(&self, new: SigningKey, keep_old: bool) {
         let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-        if !keep_old {
-            keys.clear();
+        let previous = std::mem::replace(&mut keys.signing, new);
+        if keep_old {
+            keys.older.insert(0, previous);
+        } else {
+            keys.older.clear();
         }
-        keys.insert(0, new);
     }
 
     /// The key ids in the JWKS, newest first.
     pub(crate) fn kids(&self) -> Vec<String> {
-        self.read().iter().map(|k| k.kid().to_owned()).collect()
+        self.read().all().map(|k| k.kid().to_owned()).collect()
     }
 
     /// The JWKS document.
     pub(crate) fn jwks(&self) -> serde_json::Value {
-        jwks_document(self.read().iter())
+        jwks_document(self.read().all())
     }
 }
 

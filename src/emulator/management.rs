@@ -61,11 +61,7 @@ fn user_response(user: &super::state::UserRecord) -> Json<types::UserResponse> {
 }
 
 async fn get_app(State(ctx): Ctx) -> Json<types::AppResponse> {
-    let rsa_public_key = ctx
-        .keys
-        .current()
-        .map(|key| STANDARD.encode(key.public_key_pem()))
-        .unwrap_or_default();
+    let rsa_public_key = STANDARD.encode(ctx.keys.current().public_key_pem());
     Json(types::AppResponse {
         app: app_info(&ctx.settings, ctx.settings.created_at(), rsa_public_key),
     })
