@@ -11,8 +11,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::api_error::ApiError;
+use super::connection::Connection;
 use super::context::Context;
-use super::server::Connection;
 
 /// A fault to inject into the next matching requests, with [`Emulator::inject_fault`].
 ///

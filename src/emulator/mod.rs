@@ -40,6 +40,7 @@
 mod access;
 mod api_error;
 mod app_info;
+mod connection;
 mod context;
 mod extract;
 mod faults;
