@@ -140,22 +140,24 @@ async fn activate_user(
     State(ctx): Ctx,
     ApiPath((_, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<types::UserResponse>> {
-    let mut store = ctx.store();
-    Ok(user_response(store.set_status(
-        &user_id,
-        UserStatus::Active,
-        now(),
-    )?))
+    set_status(&ctx, &user_id, UserStatus::Active)
 }
 
 async fn deactivate_user(
     State(ctx): Ctx,
     ApiPath((_, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<types::UserResponse>> {
-    let mut store = ctx.store();
-    Ok(user_response(store.set_status(
-        &user_id,
-        UserStatus::Inactive,
+    set_status(&ctx, &user_id, UserStatus::Inactive)
+}
+
+fn set_status(
+    ctx: &Context,
+    user_id: &str,
+    status: UserStatus,
+) -> ApiResult<Json<types::UserResponse>> {
+    Ok(user_response(ctx.store().set_status(
+        user_id,
+        status,
         now(),
     )?))
 }
