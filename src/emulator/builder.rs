@@ -10,7 +10,8 @@ use super::server::{self, ServerHandle};
 use super::{state, Emulator, EmulatorError};
 use crate::secret::Secret;
 
-/// How many requests the log keeps by default (the oldest go first).
+/// How many requests the log keeps by default (the oldest go first); see
+/// [`EmulatorBuilder::request_log_capacity`].
 pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
 
 /// Configures an [`Emulator`]; start with [`Emulator::builder`].

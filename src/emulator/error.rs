@@ -6,6 +6,21 @@ use super::api_error::ApiError;
 use crate::ConfigError;
 
 /// A failure of the emulator itself (not an emulated API error).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// use passage_identity::emulator::{Emulator, EmulatorError};
+///
+/// let emulator = Emulator::start().await?;
+/// let taken = emulator.local_addr().port();
+/// match Emulator::builder().port(taken).start().await {
+///     Err(EmulatorError::Bind { addr, .. }) => assert_eq!(addr.port(), taken),
+///     other => panic!("expected Bind, got {other:?}"),
+/// }
+/// assert!(matches!(emulator.user("nobody"), Err(EmulatorError::UserNotFound(_))));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmulatorError {

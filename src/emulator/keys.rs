@@ -33,11 +33,9 @@ impl SigningKey {
     /// Generates a fresh RSA 2048 key with a random key id.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")] {
-    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
     /// assert_eq!(key.jwk()["kty"], "RSA");
-    /// assert_eq!(key.jwk()["kid"], key.kid());
-    /// # }
+    /// # Ok::<(), passage_identity::emulator::EmulatorError>(())
     /// ```
     pub fn generate() -> Result<Self, EmulatorError> {
         let pair = KeyPair::generate(KeySize::Rsa2048)
@@ -70,11 +68,26 @@ impl SigningKey {
     }
 
     /// The key id (`kid`) tokens signed with this key carry.
+    ///
+    /// ```
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let token = key.sign(&serde_json::json!({"sub": "u"}))?;
+    /// assert_eq!(jsonwebtoken::decode_header(&token)?.kid.as_deref(), Some(key.kid()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The public key as a JWK (`kty`, `use`, `alg`, `kid`, `n`, `e`).
+    ///
+    /// ```
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let jwk = key.jwk();
+    /// assert_eq!((jwk["kty"].as_str(), jwk["alg"].as_str()), (Some("RSA"), Some("RS256")));
+    /// assert_eq!(jwk["kid"], key.kid());
+    /// # Ok::<(), passage_identity::emulator::EmulatorError>(())
+    /// ```
     pub fn jwk(&self) -> &serde_json::Value {
         &self.jwk
     }
@@ -82,16 +95,28 @@ impl SigningKey {
     /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo).
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")] {
-    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
     /// assert!(key.public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
-    /// # }
+    /// # Ok::<(), passage_identity::emulator::EmulatorError>(())
     /// ```
     pub fn public_key_pem(&self) -> &str {
         &self.public_pem
     }
 
     /// Signs `claims` as an RS256 JWT with header `{"alg":"RS256","kid":…,"typ":"JWT"}`.
+    ///
+    /// ```
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    ///
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let token = key.sign(&serde_json::json!({"sub": "user_1", "exp": 4_000_000_000u64}))?;
+    /// let public = DecodingKey::from_rsa_pem(key.public_key_pem().as_bytes())?;
+    /// let mut validation = Validation::new(Algorithm::RS256);
+    /// validation.validate_aud = false;
+    /// let claims = jsonwebtoken::decode::<serde_json::Value>(&token, &public, &validation)?.claims;
+    /// assert_eq!(claims["sub"], "user_1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign(&self, claims: &impl Serialize) -> Result<String, EmulatorError> {
         self.sign_with_kid(claims, &self.kid)
     }
@@ -100,12 +125,11 @@ impl SigningKey {
     /// match the key that signed it (an unknown `kid`, or a known one with a bad signature).
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")] {
-    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
-    /// let token = key.sign_with_kid(&serde_json::json!({"sub": "u"}), "no-such-kid").unwrap();
-    /// let header = jsonwebtoken::decode_header(&token).unwrap();
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let token = key.sign_with_kid(&serde_json::json!({"sub": "u"}), "no-such-kid")?;
+    /// let header = jsonwebtoken::decode_header(&token)?;
     /// assert_eq!(header.kid.as_deref(), Some("no-such-kid"));
-    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign_with_kid(
         &self,
@@ -119,7 +143,18 @@ impl SigningKey {
     }
 }
 
-/// A JWKS document (`{"keys": [...]}`) of `keys`.
+/// A JWKS document (`{"keys": [...]}`) of `keys`, as Passage serves an app's, e.g. for a mock
+/// server of your own.
+///
+/// ```
+/// use passage_identity::emulator::{jwks_document, SigningKey};
+///
+/// let (old, new) = (SigningKey::generate()?, SigningKey::generate()?);
+/// let jwks = jwks_document([&new, &old]);
+/// assert_eq!(jwks["keys"][0]["kid"], new.kid());
+/// assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2));
+/// # Ok::<(), passage_identity::emulator::EmulatorError>(())
+/// ```
 pub fn jwks_document<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> serde_json::Value {
     serde_json::json!({ "keys": keys.into_iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
 }

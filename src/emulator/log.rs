@@ -20,9 +20,24 @@ use super::redact;
 /// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
 ///
 /// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
-/// `Set-Cookie` are replaced by [`REDACTED`](super::REDACTED), and so are the API key and anything shaped like a
-/// JWT wherever else they appear: other headers, the body, and the path and query (percent-encoded
-/// or not).
+/// `Set-Cookie` are replaced by [`REDACTED`](super::REDACTED), and so are the API key and
+/// anything shaped like a JWT wherever else they appear: other headers, the body, and the path
+/// and query (percent-encoded or not).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use passage_identity::emulator::{Emulator, REDACTED};
+///
+/// let emulator = Emulator::start().await?;
+/// let passage = emulator.passage();
+/// passage.raw().get_user().app_id(passage.app_id()).user_id("nobody").send().await.ok();
+/// let request = &emulator.requests()[0];
+/// assert_eq!((request.method.as_str(), request.status), ("GET", 404));
+/// assert!(request.path.ends_with("/users/nobody"));
+/// assert_eq!(request.headers["authorization"], REDACTED);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RecordedRequest {

@@ -80,6 +80,16 @@ use crate::{Passage, PassageBuilder};
 
 /// How often a user's refresh tokens were revoked, from
 /// [`Emulator::refresh_token_revocations`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// let emulator = passage_identity::emulator::Emulator::start().await?;
+/// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
+/// let revocations = emulator.refresh_token_revocations(&user.id)?;
+/// assert_eq!((revocations.count, revocations.last_at), (0, None));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RefreshTokenRevocations {

@@ -5,7 +5,22 @@ use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE}
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
-/// What stands in for a secret in the log.
+/// What stands in for a secret in the request log.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use passage_identity::emulator::{Emulator, REDACTED};
+///
+/// let emulator = Emulator::start().await?;
+/// let token = emulator.issue_token("user_1")?;
+/// let url = format!("{}?token={token}", emulator.jwks_url());
+/// reqwest::Client::new().get(url).header("cookie", format!("psg_auth_token={token}")).send().await?;
+/// let request = &emulator.requests()[0];
+/// assert_eq!(request.headers["cookie"], REDACTED);
+/// assert_eq!(request.query.as_deref(), Some("token=[redacted]"));
+/// # Ok(()) }
+/// ```
 pub const REDACTED: &str = "[redacted]";
 
 /// Replaces the API key, and anything shaped like a JWT (three dot-separated base64url parts
