@@ -7,17 +7,6 @@ use chrono::{DateTime, Utc};
 use crate::emulator::api_error::ApiError;
 use crate::emulator::state::UserRecord;
 
-/// The query parameters that are filters.
-pub(crate) const FILTERS: &[&str] = &[
-    "identifier",
-    "id",
-    "status",
-    "login_count",
-    "created_at",
-    "updated_at",
-    "last_login_at",
-];
-
 /// A filter operator, from the value's prefix (`ne:`, `gt:`, `lt:`, `like:`, `not_like:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -84,8 +73,8 @@ pub(crate) enum Filter {
 }
 
 impl Filter {
-    /// The filter `name=value`.
-    pub(crate) fn parse(name: &str, value: &str) -> Result<Self, ApiError> {
+    /// The filter `name=value`, or `None` when `name` is not a filter.
+    pub(crate) fn parse(name: &str, value: &str) -> Result<Option<Self>, ApiError> {
         let (op, operand) = Op::split(value);
         let no_pattern = |what: &str| {
             if op.is_pattern() {
@@ -106,7 +95,7 @@ impl Filter {
                     ))
                 })
         };
-        Ok(match name {
+        Ok(Some(match name {
             "identifier" => Self::Identifier(op, operand.trim().to_lowercase()),
             "id" => Self::Id(op, operand.to_owned()),
             "status" => {
@@ -140,8 +129,8 @@ impl Filter {
                 no_pattern("timestamps")?;
                 Self::LastLoginAt(op, time(operand)?)
             }
-            _ => return Err(ApiError::invalid_request(format!("unknown filter {name}"))),
-        })
+            _ => return Ok(None),
+        }))
     }
 
     /// Whether `user` passes the filter.

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use filter::{Filter, FILTERS};
+use filter::Filter;
 use order::{parse_order_by, Direction, SortField};
 
 use super::api_error::ApiError;
@@ -83,12 +83,13 @@ impl ListQuery {
                     query.order = parse_order_by(value)?;
                     query.order_by = Some(value.clone()).filter(|v| !v.trim().is_empty());
                 }
-                filter if FILTERS.contains(&filter) => {
-                    query.filters.push(Filter::parse(filter, value)?);
-                    query.raw_filters.push((name.clone(), value.clone()));
-                }
                 // Like the service, parameters it does not know are ignored.
-                _ => {}
+                _ => {
+                    if let Some(filter) = Filter::parse(name, value)? {
+                        query.filters.push(filter);
+                        query.raw_filters.push((name.clone(), value.clone()));
+                    }
+                }
             }
         }
         if query.order.is_empty() {
