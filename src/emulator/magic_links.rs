@@ -4,14 +4,16 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::api_error::ApiError;
+use super::app_info::MAGIC_LINK_TTL_SECONDS;
 use super::context::Settings;
 use super::state::{random_id, NewUser, Store};
 use super::validation::{check_relative_path, given, normalize_email, normalize_phone};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
 
-/// A link's lifetime in minutes when the request does not say.
-pub(crate) const DEFAULT_TTL_MINUTES: i64 = 15;
+/// A link's lifetime in minutes when the request does not say: the app's setting (which get-app
+/// shows in seconds).
+const DEFAULT_TTL_MINUTES: i64 = MAGIC_LINK_TTL_SECONDS / 60;
 
 const LANGUAGES: &[&str] = &["de", "en", "es", "it", "pl", "pt", "zh"];
 

@@ -32,7 +32,6 @@ async fn a_magic_link_by_email_answers_201_with_the_link() {
     assert_eq!(link.identifier, "ada@example.com");
     assert_eq!(link.app_id, emulator.app_id());
     assert_eq!(link.type_, MagicLinkType::Login);
-    assert_eq!(link.ttl, 15);
     assert!(!link.activated);
     assert_eq!(link.redirect_url, "/dashboard");
     assert!(!link.secret.is_empty() && !link.id.is_empty());
@@ -208,4 +207,22 @@ async fn the_secret_goes_into_the_query_of_a_path_with_a_query_or_a_fragment() {
         let expected = format!("{origin}{}", expected.replace("SECRET", secret));
         assert_eq!(link["url"], expected, "{link_path}");
     }
+}
+
+#[tokio::test]
+async fn a_link_without_ttl_lives_as_long_as_the_apps_magic_link_setting_says() {
+    let emulator = emulator().await;
+    let passage = emulator.passage();
+    let app = passage
+        .raw()
+        .get_app()
+        .app_id(passage.app_id())
+        .send()
+        .await
+        .unwrap();
+    let app_ttl_seconds = app.into_inner().app.auth_methods.magic_link.ttl;
+    let path = format!("{}/magic-links", app_path(&emulator));
+    let body = json!({"email": "ada@example.com"});
+    let reply = call(&emulator, Method::POST, &path, Some(body)).await;
+    assert_eq!(reply.json()["magic_link"]["ttl"], app_ttl_seconds / 60);
 }
