@@ -99,7 +99,8 @@ pub struct RefreshTokenRevocations {
     pub last_at: Option<SystemTime>,
 }
 
-/// A running Passage emulator. Dropping it stops the server.
+/// A running Passage emulator. Dropping it stops the server in the background (the port is
+/// free once the runtime has run the server's task); [`Emulator::shutdown`] waits for it.
 ///
 /// See the [module documentation](self) for what it emulates.
 pub struct Emulator {
@@ -628,7 +629,8 @@ impl Emulator {
         self.ctx.store().magic_links().to_vec()
     }
 
-    /// Stops the server: no new connections, requests in flight finish (up to a few seconds).
+    /// Stops the server and waits for it: the port is closed and idle connections too; requests
+    /// in flight are waited for up to 5 seconds, then left to finish on their own.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -83,7 +83,9 @@ impl ServerHandle {
         }
     }
 
-    /// Stops accepting connections; requests in flight finish (up to a few seconds).
+    /// Stops accepting connections and waits for the requests in flight, up to
+    /// [`SHUTDOWN_GRACE`]. Past it the serving task is aborted; the connections it had spawned
+    /// still finish their requests on their own.
     pub(crate) async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
