@@ -8,7 +8,7 @@ use passage_identity::raw::Error;
 use passage_identity::RetryPolicy;
 use reqwest::StatusCode;
 
-use crate::support::{app_path, call, call_raw, emulator, Auth};
+use crate::support::{app_path, call, call_raw, emulator, get_app, Auth};
 
 #[tokio::test]
 async fn a_status_fault_answers_with_a_passage_error_then_is_used_up() {
@@ -89,13 +89,7 @@ async fn the_client_retries_a_503_with_retry_after_and_then_succeeds() {
             .retry_after(0),
     );
     let passage = emulator.passage();
-    let app = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await
-        .unwrap();
+    let app = get_app(passage).await.unwrap();
     assert_eq!(app.status(), StatusCode::OK);
     let statuses: Vec<u16> = emulator.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [503, 200]);
@@ -125,12 +119,7 @@ async fn a_slow_answer_runs_into_the_clients_timeout() {
         .retry(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let result = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let result = get_app(&passage).await;
     match result {
         Err(Error::CommunicationError(e)) => assert!(e.is_timeout(), "{e}"),
         other => panic!("expected a timeout, got {other:?}"),
@@ -166,12 +155,7 @@ async fn a_malformed_body_fails_the_generated_client() {
         .retry(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let result = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let result = get_app(&passage).await;
     match result {
         Err(Error::UnexpectedResponse(response)) => {
             assert_eq!(response.status(), StatusCode::BAD_GATEWAY)
@@ -180,12 +164,7 @@ async fn a_malformed_body_fails_the_generated_client() {
     }
     emulator.clear_faults();
     emulator.inject_fault(Fault::on(Method::GET, &app_path(&emulator)).malformed_body());
-    let result = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let result = get_app(&passage).await;
     assert!(
         matches!(result, Err(Error::InvalidResponsePayload(..))),
         "{result:?}"

@@ -6,7 +6,7 @@ use std::time::Duration;
 use passage_identity::RetryPolicy;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::emulator;
+use crate::support::{emulator, get_app};
 
 /// Waits until `addr` can be bound again (the server has let go of it); fails after 10 s.
 async fn wait_until_free(addr: SocketAddr) {
@@ -30,22 +30,11 @@ async fn shutdown_closes_the_port_and_idle_connections_at_once() {
         .build()
         .unwrap();
     // The client keeps this call's connection open, idle, for the next one.
-    passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await
-        .unwrap();
+    get_app(&passage).await.unwrap();
     emulator.shutdown().await;
     assert!(TcpStream::connect(addr).await.is_err());
     assert!(TcpListener::bind(addr).await.is_ok(), "the port is free");
-    let after = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let after = get_app(&passage).await;
     assert!(after.is_err(), "the idle connection was closed too");
 }
 
@@ -54,13 +43,7 @@ async fn dropping_the_emulator_stops_it_and_frees_its_port() {
     let emulator = emulator().await;
     let addr = emulator.local_addr();
     let passage = emulator.passage().clone();
-    passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await
-        .unwrap();
+    get_app(&passage).await.unwrap();
     drop(emulator);
     wait_until_free(addr).await;
     assert!(TcpStream::connect(addr).await.is_err());

@@ -5,7 +5,7 @@ use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{api_error, app_path, call, create_user, emulator};
+use crate::support::{api_error, app_path, call, create_user, emulator, get_app};
 
 #[tokio::test]
 async fn a_magic_link_by_email_answers_201_with_the_link() {
@@ -213,13 +213,7 @@ async fn the_secret_goes_into_the_query_of_a_path_with_a_query_or_a_fragment() {
 async fn a_link_without_ttl_lives_as_long_as_the_apps_magic_link_setting_says() {
     let emulator = emulator().await;
     let passage = emulator.passage();
-    let app = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await
-        .unwrap();
+    let app = get_app(passage).await.unwrap();
     let app_ttl_seconds = app.into_inner().app.auth_methods.magic_link.ttl;
     let path = format!("{}/magic-links", app_path(&emulator));
     let body = json!({"email": "ada@example.com"});
