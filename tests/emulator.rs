@@ -1,7 +1,7 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
-//! listing, tokens and keys, faults, the request log, concurrency, and the binary.
+//! listing, tokens and keys, faults, the request log, concurrency, stopping, and the binary.
 //!
-//! Run with `cargo test --features emulator --test emulator`.
+//! Run with `cargo test --test emulator`.
 
 #[path = "emulator/support.rs"]
 mod support;
@@ -16,6 +16,8 @@ mod devices;
 mod errors;
 #[path = "emulator/faults.rs"]
 mod faults;
+#[path = "emulator/lifecycle.rs"]
+mod lifecycle;
 #[path = "emulator/listing.rs"]
 mod listing;
 #[path = "emulator/magic_links.rs"]

@@ -7,6 +7,10 @@ use super::context::Settings;
 use crate::enums::{AppType, ThemeType, TtlDisplayUnit};
 use crate::raw::types;
 
+/// How long a magic link lives, in seconds (Passage's default for a new app); a link created
+/// without a `ttl` lives this long.
+pub(crate) const MAGIC_LINK_TTL_SECONDS: i64 = 300;
+
 /// The app's `AppInfo`. `rsa_public_key` is the signing key's PEM, base64-encoded, as older
 /// SDKs read it.
 pub(crate) fn app_info(
@@ -26,7 +30,7 @@ pub(crate) fn app_info(
         auth_methods: types::AuthMethods {
             magic_link: types::TimedAuthMethod {
                 enabled: true,
-                ttl: 300,
+                ttl: MAGIC_LINK_TTL_SECONDS,
                 ttl_display_unit: TtlDisplayUnit::Minutes,
             },
             otp: types::TimedAuthMethod {

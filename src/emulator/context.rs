@@ -7,10 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::faults::FaultQueue;
+use super::keys::KeyRing;
 use super::log::RequestLog;
 use super::state::Store;
-use super::tokens::KeyRing;
 use crate::secret::Secret;
+use crate::{Passage, PassageBuilder};
 
 /// The emulated app: who it is, where it is served, how its JWKS is cached.
 #[derive(Debug)]
@@ -73,6 +74,14 @@ impl Settings {
 
     pub(crate) fn created_at(&self) -> DateTime<Utc> {
         self.created_at
+    }
+
+    /// A client builder filled in for the emulated app.
+    pub(crate) fn passage_builder(&self) -> PassageBuilder {
+        Passage::builder(self.app_id())
+            .api_key(self.api_key())
+            .api_base_url(self.api_base_url())
+            .auth_base_url(self.auth_origin())
     }
 
     /// Whether `candidate` is the API key, compared in constant time.

@@ -11,15 +11,16 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::api_error::ApiError;
+use super::connection::Connection;
 use super::context::Context;
-use super::server::Connection;
 
 /// A fault to inject into the next matching requests, with [`Emulator::inject_fault`].
 ///
 /// A fault matches requests by method and path prefix (the path as the server sees it, e.g.
-/// `/v1/apps/{app_id}/users`; a full URL such as [`Emulator::jwks_url`] works too) and applies to
-/// the next [`times`](Fault::times) of them (default 1), then is used up. Faults match every
-/// route, the JWKS included; when several match, the one injected first applies.
+/// `/v1/apps/{app_id}/users`; a full URL such as [`Emulator::jwks_url`] works too, and a query
+/// string is ignored) and applies to the next [`times`](Fault::times) of them (default 1), then
+/// is used up. Faults match every route, the JWKS included; when several match, the one
+/// injected first applies.
 ///
 /// What it does:
 /// - [`status`](Fault::status): answers with that status and a body in Passage's error form;
@@ -236,15 +237,17 @@ impl Fault {
     }
 }
 
-/// `http://host:port/path` → `/path`; a path stays as it is.
+/// `http://host:port/path?query#fragment` → `/path`; a path loses its query and fragment too
+/// (requests are matched by path alone).
 fn path_only(prefix: &str) -> &str {
-    let Some(rest) = prefix
+    let path = match prefix
         .strip_prefix("http://")
         .or_else(|| prefix.strip_prefix("https://"))
-    else {
-        return prefix;
+    {
+        Some(rest) => rest.find('/').map_or("/", |at| &rest[at..]),
+        None => prefix,
     };
-    rest.find('/').map_or("/", |at| &rest[at..])
+    path.split(['?', '#']).next().unwrap_or(path)
 }
 
 /// The faults waiting for their requests, in the order they were injected.
@@ -355,6 +358,11 @@ mod tests {
         );
         assert_eq!(path_only("http://127.0.0.1:1"), "/");
         assert_eq!(path_only("/v1"), "/v1");
+        assert_eq!(
+            path_only("http://127.0.0.1:1/v1/users?page=2#x"),
+            "/v1/users"
+        );
+        assert_eq!(path_only("/v1/users?page=2"), "/v1/users");
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! RSA signing keys of the emulated app, its JWKS, and RS256 token signing.
+//! RSA signing keys of the emulated app, their rotation, its JWKS, and RS256 token signing.
+
+use std::sync::{PoisonError, RwLock};
 
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
@@ -31,11 +33,9 @@ impl SigningKey {
     /// Generates a fresh RSA 2048 key with a random key id.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")] {
-    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
     /// assert_eq!(key.jwk()["kty"], "RSA");
-    /// assert_eq!(key.jwk()["kid"], key.kid());
-    /// # }
+    /// # Ok::<(), passage_identity::emulator::EmulatorError>(())
     /// ```
     pub fn generate() -> Result<Self, EmulatorError> {
         let pair = KeyPair::generate(KeySize::Rsa2048)
@@ -68,11 +68,26 @@ impl SigningKey {
     }
 
     /// The key id (`kid`) tokens signed with this key carry.
+    ///
+    /// ```
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let token = key.sign(&serde_json::json!({"sub": "u"}))?;
+    /// assert_eq!(jsonwebtoken::decode_header(&token)?.kid.as_deref(), Some(key.kid()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The public key as a JWK (`kty`, `use`, `alg`, `kid`, `n`, `e`).
+    ///
+    /// ```
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let jwk = key.jwk();
+    /// assert_eq!((jwk["kty"].as_str(), jwk["alg"].as_str()), (Some("RSA"), Some("RS256")));
+    /// assert_eq!(jwk["kid"], key.kid());
+    /// # Ok::<(), passage_identity::emulator::EmulatorError>(())
+    /// ```
     pub fn jwk(&self) -> &serde_json::Value {
         &self.jwk
     }
@@ -80,16 +95,28 @@ impl SigningKey {
     /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo).
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")] {
-    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
     /// assert!(key.public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
-    /// # }
+    /// # Ok::<(), passage_identity::emulator::EmulatorError>(())
     /// ```
     pub fn public_key_pem(&self) -> &str {
         &self.public_pem
     }
 
     /// Signs `claims` as an RS256 JWT with header `{"alg":"RS256","kid":…,"typ":"JWT"}`.
+    ///
+    /// ```
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    ///
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let token = key.sign(&serde_json::json!({"sub": "user_1", "exp": 4_000_000_000u64}))?;
+    /// let public = DecodingKey::from_rsa_pem(key.public_key_pem().as_bytes())?;
+    /// let mut validation = Validation::new(Algorithm::RS256);
+    /// validation.validate_aud = false;
+    /// let claims = jsonwebtoken::decode::<serde_json::Value>(&token, &public, &validation)?.claims;
+    /// assert_eq!(claims["sub"], "user_1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign(&self, claims: &impl Serialize) -> Result<String, EmulatorError> {
         self.sign_with_kid(claims, &self.kid)
     }
@@ -98,12 +125,11 @@ impl SigningKey {
     /// match the key that signed it (an unknown `kid`, or a known one with a bad signature).
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")] {
-    /// let key = passage_identity::emulator::SigningKey::generate().unwrap();
-    /// let token = key.sign_with_kid(&serde_json::json!({"sub": "u"}), "no-such-kid").unwrap();
-    /// let header = jsonwebtoken::decode_header(&token).unwrap();
+    /// let key = passage_identity::emulator::SigningKey::generate()?;
+    /// let token = key.sign_with_kid(&serde_json::json!({"sub": "u"}), "no-such-kid")?;
+    /// let header = jsonwebtoken::decode_header(&token)?;
     /// assert_eq!(header.kid.as_deref(), Some("no-such-kid"));
-    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign_with_kid(
         &self,
@@ -117,9 +143,82 @@ impl SigningKey {
     }
 }
 
-/// A JWKS document (`{"keys": [...]}`) of `keys`.
+/// A JWKS document (`{"keys": [...]}`) of `keys`, as Passage serves an app's, e.g. for a mock
+/// server of your own.
+///
+/// ```
+/// use passage_identity::emulator::{jwks_document, SigningKey};
+///
+/// let (old, new) = (SigningKey::generate()?, SigningKey::generate()?);
+/// let jwks = jwks_document([&new, &old]);
+/// assert_eq!(jwks["keys"][0]["kid"], new.kid());
+/// assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2));
+/// # Ok::<(), passage_identity::emulator::EmulatorError>(())
+/// ```
 pub fn jwks_document<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> serde_json::Value {
     serde_json::json!({ "keys": keys.into_iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+}
+
+/// The app's published keys: the one that signs, and older ones kept for the tokens they signed.
+#[derive(Debug)]
+pub(crate) struct KeyRing {
+    keys: RwLock<Published>,
+}
+
+#[derive(Debug)]
+struct Published {
+    signing: SigningKey,
+    /// Newest first.
+    older: Vec<SigningKey>,
+}
+
+impl Published {
+    /// Every key, newest (the signing key) first.
+    fn all(&self) -> impl Iterator<Item = &SigningKey> {
+        std::iter::once(&self.signing).chain(&self.older)
+    }
+}
+
+impl KeyRing {
+    pub(crate) fn new(signing: SigningKey) -> Self {
+        Self {
+            keys: RwLock::new(Published {
+                signing,
+                older: Vec::new(),
+            }),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Published> {
+        // Nothing panics while the lock is held; a poisoned lock still holds valid keys.
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The key that signs new tokens.
+    pub(crate) fn current(&self) -> SigningKey {
+        self.read().signing.clone()
+    }
+
+    /// Makes `new` the signing key; the others stay published only if `keep_old`.
+    pub(crate) fn rotate(&self, new: SigningKey, keep_old: bool) {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        let previous = std::mem::replace(&mut keys.signing, new);
+        if keep_old {
+            keys.older.insert(0, previous);
+        } else {
+            keys.older.clear();
+        }
+    }
+
+    /// The key ids in the JWKS, newest first.
+    pub(crate) fn kids(&self) -> Vec<String> {
+        self.read().all().map(|k| k.kid().to_owned()).collect()
+    }
+
+    /// The JWKS document.
+    pub(crate) fn jwks(&self) -> serde_json::Value {
+        jwks_document(self.read().all())
+    }
 }
 
 fn to_pem(label: &str, der: &[u8]) -> String {

@@ -6,24 +6,38 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
 use super::api_error::ApiError;
 use super::context::Context;
 use super::extract::BODY_LIMIT;
 use super::faults::ConnectionDropped;
-
-/// What stands in for a secret in the log.
-pub const REDACTED: &str = "[redacted]";
+use super::redact;
 
 /// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
 ///
 /// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
-/// `Set-Cookie` are replaced by `"[redacted]"`, and so are the API key and anything shaped like a
-/// JWT wherever else they appear (other headers, the query, the body).
+/// `Set-Cookie` are replaced by [`REDACTED`](super::REDACTED), and so are the API key and
+/// anything shaped like a JWT wherever else they appear: other headers, the body, and the path
+/// and query (percent-encoded or not).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use passage_identity::emulator::{Emulator, REDACTED};
+///
+/// let emulator = Emulator::start().await?;
+/// let passage = emulator.passage();
+/// passage.raw().get_user().app_id(passage.app_id()).user_id("nobody").send().await.ok();
+/// let request = &emulator.requests()[0];
+/// assert_eq!((request.method.as_str(), request.status), ("GET", 404));
+/// assert!(request.path.ends_with("/users/nobody"));
+/// assert_eq!(request.headers["authorization"], REDACTED);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RecordedRequest {
@@ -37,58 +51,161 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The body: its JSON, or a JSON string holding its text when it is not JSON; `None` when
     /// empty.
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Value>,
     /// The status answered; 0 while the request is in flight or when the emulator dropped the
     /// connection instead of answering.
     pub status: u16,
 }
 
-/// The log, bounded: past its capacity the oldest entries go.
+/// How much text (paths, queries, headers, bodies) the log holds at most; past it the oldest
+/// entries go, whatever the capacity in entries.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// The log, bounded in entries and in bytes: past either bound the oldest entries go.
 #[derive(Debug)]
 pub(crate) struct RequestLog {
-    entries: Mutex<VecDeque<(u64, RecordedRequest)>>,
+    entries: Mutex<Entries>,
     next_id: AtomicU64,
     capacity: usize,
+    max_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    list: VecDeque<Entry>,
+    /// The sum of the entries' sizes.
+    bytes: usize,
+}
+
+/// One request as kept: its body is kept as text, since a parsed JSON value can take tens of
+/// times the memory of its text and would make the byte bound meaningless.
+#[derive(Debug)]
+struct Entry {
+    id: u64,
+    request: RecordedRequest,
+    body: Option<StoredBody>,
+    size: usize,
+}
+
+#[derive(Debug)]
+enum StoredBody {
+    /// Compact JSON, written by the log itself from a redacted value.
+    Json(String),
+    /// A body that is not JSON, redacted.
+    Text(String),
+}
+
+impl StoredBody {
+    /// The body as it is recorded: JSON redacted once parsed (JSON may escape the characters of
+    /// a key), or redacted text when it is not JSON; `None` when empty.
+    fn new(bytes: &[u8], key: &str) -> Option<Self> {
+        if bytes.is_empty() {
+            return None;
+        }
+        Some(match serde_json::from_slice(bytes) {
+            Ok(mut value) => {
+                redact::json(&mut value, key);
+                Self::Json(value.to_string())
+            }
+            Err(_) => Self::Text(redact::text(&String::from_utf8_lossy(bytes), key)),
+        })
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Json(text) | Self::Text(text) => text.len(),
+        }
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            // The log wrote this JSON itself, so it parses; the fallback is never taken.
+            Self::Json(json) => {
+                serde_json::from_str(json).unwrap_or_else(|_| Value::String(json.clone()))
+            }
+            Self::Text(text) => Value::String(text.clone()),
+        }
+    }
+}
+
+impl Entry {
+    fn new(id: u64, request: RecordedRequest, body: Option<StoredBody>) -> Self {
+        let headers: usize = request
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let size = std::mem::size_of::<Self>()
+            + request.path.len()
+            + request.query.as_ref().map_or(0, String::len)
+            + headers
+            + body.as_ref().map_or(0, StoredBody::len);
+        Self {
+            id,
+            request,
+            body,
+            size,
+        }
+    }
+
+    fn to_recorded(&self) -> RecordedRequest {
+        RecordedRequest {
+            body: self.body.as_ref().map(StoredBody::value),
+            ..self.request.clone()
+        }
+    }
 }
 
 impl RequestLog {
     pub(crate) fn new(capacity: usize) -> Self {
+        Self::with_max_bytes(capacity, MAX_BYTES)
+    }
+
+    fn with_max_bytes(capacity: usize, max_bytes: usize) -> Self {
         Self {
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Entries::default()),
             next_id: AtomicU64::new(0),
-            capacity: capacity.max(1),
+            capacity,
+            max_bytes,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(u64, RecordedRequest)>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         // Nothing panics while the lock is held; a poisoned lock still holds a valid log.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn start(&self, request: RecordedRequest) -> u64 {
+    /// Logs a request (its `body` is ignored: the body comes separately, as kept).
+    fn start(&self, request: RecordedRequest, body: Option<StoredBody>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let entry = Entry::new(id, request, body);
         let mut entries = self.lock();
-        entries.push_back((id, request));
-        while entries.len() > self.capacity {
-            entries.pop_front();
+        entries.bytes += entry.size;
+        entries.list.push_back(entry);
+        while entries.list.len() > self.capacity
+            || (entries.bytes > self.max_bytes && entries.list.len() > 1)
+        {
+            if let Some(oldest) = entries.list.pop_front() {
+                entries.bytes -= oldest.size;
+            }
         }
         id
     }
 
     fn finish(&self, id: u64, status: u16) {
         let mut entries = self.lock();
-        if let Some((_, entry)) = entries.iter_mut().rev().find(|(i, _)| *i == id) {
-            entry.status = status;
+        if let Some(entry) = entries.list.iter_mut().rev().find(|e| e.id == id) {
+            entry.request.status = status;
         }
     }
 
     /// Every entry, oldest first.
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
-        self.lock().iter().map(|(_, r)| r.clone()).collect()
+        self.lock().list.iter().map(Entry::to_recorded).collect()
     }
 
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        *self.lock() = Entries::default();
     }
 }
 
@@ -103,13 +220,14 @@ pub(crate) async fn record(
     let bytes = to_bytes(body, BODY_LIMIT).await;
     let entry = RecordedRequest {
         method: parts.method.clone(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(|q| redact_text(q, key)),
-        headers: redact_headers(&parts.headers, key),
-        body: bytes.as_ref().ok().and_then(|b| body_value(b, key)),
+        path: redact::url_part(parts.uri.path(), key),
+        query: parts.uri.query().map(|q| redact::url_part(q, key)),
+        headers: redact::headers(&parts.headers, key),
+        body: None,
         status: 0,
     };
-    let id = ctx.log.start(entry);
+    let body = bytes.as_ref().ok().and_then(|b| StoredBody::new(b, key));
+    let id = ctx.log.start(entry, body);
     let response = match bytes {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -123,88 +241,19 @@ pub(crate) async fn record(
     response
 }
 
-/// Replaces the API key, and anything shaped like a JWT (three dot-separated base64url parts
-/// starting with `eyJ`), by [`REDACTED`].
-fn redact_text(text: &str, key: &str) -> String {
-    let text = if key.is_empty() {
-        text.to_owned()
-    } else {
-        text.replace(key, REDACTED)
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut run_start = None;
-    for (at, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        let in_run = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-        match (run_start, in_run) {
-            (None, true) => run_start = Some(at),
-            (Some(start), false) => {
-                let run = &text[start..at];
-                out.push_str(if looks_like_jwt(run) { REDACTED } else { run });
-                run_start = None;
-            }
-            _ => {}
-        }
-        if !in_run && at < text.len() {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn looks_like_jwt(run: &str) -> bool {
-    let parts: Vec<&str> = run.split('.').collect();
-    run.starts_with("eyJ") && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
-}
-
-fn redact_headers(headers: &HeaderMap, key: &str) -> HeaderMap {
-    let mut redacted = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let secret = [&AUTHORIZATION, &PROXY_AUTHORIZATION, &COOKIE, &SET_COOKIE].contains(&name)
-            || redact_text(&String::from_utf8_lossy(value.as_bytes()), key).contains(REDACTED);
-        let value = if secret {
-            HeaderValue::from_static(REDACTED)
-        } else {
-            value.clone()
-        };
-        redacted.append(name.clone(), value);
-    }
-    redacted
-}
-
-fn body_value(bytes: &[u8], key: &str) -> Option<serde_json::Value> {
-    if bytes.is_empty() {
-        return None;
-    }
-    let text = redact_text(&String::from_utf8_lossy(bytes), key);
-    Some(serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn secret_headers_and_the_key_are_redacted() {
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer sk_1"));
-        headers.insert(COOKIE, HeaderValue::from_static("psg_auth_token=eyJ"));
-        headers.insert("x-api-key", HeaderValue::from_static("sk_1"));
-        headers.insert("accept", HeaderValue::from_static("application/json"));
-        let redacted = redact_headers(&headers, "sk_1");
-        assert_eq!(redacted[AUTHORIZATION], REDACTED);
-        assert_eq!(redacted[COOKIE], REDACTED);
-        assert_eq!(redacted["x-api-key"], REDACTED);
-        assert_eq!(redacted["accept"], "application/json");
+    fn body_value(bytes: &[u8], key: &str) -> Option<Value> {
+        StoredBody::new(bytes, key).map(|body| body.value())
     }
 
     #[test]
     fn bodies_that_are_not_json_are_kept_as_text() {
         assert_eq!(
             body_value(b"<html>", "k"),
-            Some(serde_json::Value::String("<html>".into()))
+            Some(Value::String("<html>".into()))
         );
         assert_eq!(body_value(b"", "k"), None);
         assert_eq!(
@@ -213,42 +262,48 @@ mod tests {
         );
     }
 
-    #[test]
-    fn tokens_are_redacted_wherever_they_appear() {
-        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
-        assert_eq!(
-            redact_text(&format!("token={jwt}&page=2"), "k1"),
-            "token=[redacted]&page=2"
-        );
-        assert_eq!(
-            redact_text(&format!("{{\"t\":\"{jwt}\",\"n\":\"a.b.c\"}}"), "k1"),
-            "{\"t\":\"[redacted]\",\"n\":\"a.b.c\"}"
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert("x-token", HeaderValue::from_str(jwt).unwrap());
-        assert_eq!(redact_headers(&headers, "k1")["x-token"], REDACTED);
+    fn request(path: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: Method::GET,
+            path: path.into(),
+            query: None,
+            headers: HeaderMap::new(),
+            body: None,
+            status: 0,
+        }
     }
 
-    #[test]
-    fn text_without_secrets_is_kept_as_it_is() {
-        let text = "limit=5&identifier=ada%40example.com&é=ü";
-        assert_eq!(redact_text(text, "sk_secret"), text);
+    fn paths(log: &RequestLog) -> Vec<String> {
+        log.snapshot().into_iter().map(|r| r.path).collect()
     }
 
     #[test]
     fn the_log_keeps_only_its_capacity() {
         let log = RequestLog::new(2);
         for path in ["/a", "/b", "/c"] {
-            log.start(RecordedRequest {
-                method: Method::GET,
-                path: path.into(),
-                query: None,
-                headers: HeaderMap::new(),
-                body: None,
-                status: 0,
-            });
+            log.start(request(path), None);
         }
-        let paths: Vec<_> = log.snapshot().into_iter().map(|r| r.path).collect();
-        assert_eq!(paths, ["/b", "/c"]);
+        assert_eq!(paths(&log), ["/b", "/c"]);
+    }
+
+    #[test]
+    fn the_log_keeps_only_its_bytes_whatever_its_capacity() {
+        let body = || StoredBody::new(&[b'x'; 1000], "k");
+        let one = Entry::new(0, request("/a"), body()).size;
+        let log = RequestLog::with_max_bytes(100, 2 * one);
+        for path in ["/a", "/b", "/c"] {
+            log.start(request(path), body());
+        }
+        assert_eq!(paths(&log), ["/b", "/c"]);
+        assert_eq!(log.lock().bytes, 2 * one);
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_byte_bound_is_still_kept_alone() {
+        let log = RequestLog::with_max_bytes(100, 10);
+        log.start(request("/a"), None);
+        log.start(request("/b"), StoredBody::new(b"[1, 2, 3]", "k"));
+        assert_eq!(paths(&log), ["/b"]);
+        assert_eq!(log.snapshot()[0].body, Some(serde_json::json!([1, 2, 3])));
     }
 }

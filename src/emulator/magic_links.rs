@@ -4,14 +4,16 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::api_error::ApiError;
+use super::app_info::MAGIC_LINK_TTL_SECONDS;
 use super::context::Settings;
 use super::state::{random_id, NewUser, Store};
 use super::validation::{check_relative_path, given, normalize_email, normalize_phone};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
 
-/// A link's lifetime in minutes when the request does not say.
-pub(crate) const DEFAULT_TTL_MINUTES: i64 = 15;
+/// A link's lifetime in minutes when the request does not say: the app's setting (which get-app
+/// shows in seconds).
+const DEFAULT_TTL_MINUTES: i64 = MAGIC_LINK_TTL_SECONDS / 60;
 
 const LANGUAGES: &[&str] = &["de", "en", "es", "it", "pl", "pt", "zh"];
 
@@ -128,18 +130,13 @@ pub(crate) fn create(
     };
 
     let secret = random_id(24);
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let slash = if path.starts_with('/') { "" } else { "/" };
     let link = types::MagicLink {
         activated: false,
         app_id: settings.app_id().to_owned(),
         id: random_id(24),
         identifier,
         redirect_url: request.redirect_url.unwrap_or_else(|| "/".to_owned()),
-        url: format!(
-            "{}{slash}{path}{separator}psg_magic_link={secret}",
-            settings.auth_origin()
-        ),
+        url: link_url(settings.auth_origin(), path, &secret),
         secret,
         ttl,
         type_,
@@ -147,6 +144,16 @@ pub(crate) fn create(
     };
     store.push_magic_link(link.clone());
     Ok(link)
+}
+
+/// The link: `path` on the auth origin, with the secret added to its query (before any fragment,
+/// which the browser keeps to itself).
+fn link_url(origin: &str, path: &str, secret: &str) -> String {
+    let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let hash = if fragment.is_empty() { "" } else { "#" };
+    format!("{origin}{slash}{path}{separator}psg_magic_link={secret}{hash}{fragment}")
 }
 
 fn find_or_create(

@@ -1,17 +1,13 @@
 //! The Management API handlers: the 12 operations of `openapi/passage-management.yaml` under
-//! `/v1/apps/{app_id}`, behind the app's API key.
+//! `/v1/apps/{app_id}`, behind the app's API key (see [`super::access`]).
 //!
 //! Response bodies are the generated types of [`crate::raw::types`], so they match the spec by
 //! construction.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
@@ -31,7 +27,7 @@ use crate::raw::types;
 type Ctx = State<Arc<Context>>;
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The Management API routes (without the API key check; see [`require_api_key`]).
+/// The Management API routes (without the API key and app checks; see [`super::access`]).
 pub(crate) fn routes() -> Router<Arc<Context>> {
     const USER: &str = "/v1/apps/{app_id}/users/{user_id}";
     Router::new()
@@ -47,32 +43,6 @@ pub(crate) fn routes() -> Router<Arc<Context>> {
             delete(delete_device),
         )
         .route(&format!("{USER}/tokens"), delete(revoke_refresh_tokens))
-}
-
-/// Middleware for every route under `/apps/{app_id}`: 401 `invalid_access_token` without
-/// `Authorization: Bearer <api key>`, then 404 `app_not_found` for another app's id.
-pub(crate) async fn require_api_key(
-    State(ctx): Ctx,
-    ApiPath(params): ApiPath<HashMap<String, String>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let presented = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, key)| key.trim());
-    if !presented.is_some_and(|key| ctx.settings.is_api_key(key)) {
-        return ApiError::invalid_access_token().into_response();
-    }
-    match params.get("app_id") {
-        Some(app_id) if app_id != ctx.settings.app_id() => {
-            ApiError::app_not_found(app_id).into_response()
-        }
-        _ => next.run(request).await,
-    }
 }
 
 /// A user's email, phone and metadata as create and update take them, read leniently so that
@@ -91,11 +61,7 @@ fn user_response(user: &super::state::UserRecord) -> Json<types::UserResponse> {
 }
 
 async fn get_app(State(ctx): Ctx) -> Json<types::AppResponse> {
-    let rsa_public_key = ctx
-        .keys
-        .current()
-        .map(|key| STANDARD.encode(key.public_key_pem()))
-        .unwrap_or_default();
+    let rsa_public_key = STANDARD.encode(ctx.keys.current().public_key_pem());
     Json(types::AppResponse {
         app: app_info(&ctx.settings, ctx.settings.created_at(), rsa_public_key),
     })
@@ -174,22 +140,24 @@ async fn activate_user(
     State(ctx): Ctx,
     ApiPath((_, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<types::UserResponse>> {
-    let mut store = ctx.store();
-    Ok(user_response(store.set_status(
-        &user_id,
-        UserStatus::Active,
-        now(),
-    )?))
+    set_status(&ctx, &user_id, UserStatus::Active)
 }
 
 async fn deactivate_user(
     State(ctx): Ctx,
     ApiPath((_, user_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<types::UserResponse>> {
-    let mut store = ctx.store();
-    Ok(user_response(store.set_status(
-        &user_id,
-        UserStatus::Inactive,
+    set_status(&ctx, &user_id, UserStatus::Inactive)
+}
+
+fn set_status(
+    ctx: &Context,
+    user_id: &str,
+    status: UserStatus,
+) -> ApiResult<Json<types::UserResponse>> {
+    Ok(user_response(ctx.store().set_status(
+        user_id,
+        status,
         now(),
     )?))
 }

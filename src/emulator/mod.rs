@@ -37,9 +37,13 @@
 //!   HTTP for tests written in other languages;
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
 
+mod access;
 mod api_error;
 mod app_info;
+mod builder;
+mod connection;
 mod context;
+mod error;
 mod extract;
 mod faults;
 mod keys;
@@ -47,6 +51,7 @@ mod listing;
 mod log;
 mod magic_links;
 mod management;
+mod redact;
 mod server;
 mod state;
 mod tokens;
@@ -55,83 +60,36 @@ mod validation;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
+pub use builder::{EmulatorBuilder, DEFAULT_REQUEST_LOG_CAPACITY};
+pub use error::EmulatorError;
 pub use faults::Fault;
 pub use keys::{jwks_document, SigningKey};
-pub use log::{RecordedRequest, REDACTED};
+pub use log::RecordedRequest;
+pub use redact::REDACTED;
 pub use tokens::TokenOptions;
 
-use context::{Context, Settings};
+use context::Context;
 use server::ServerHandle;
 use state::{NewUser, UserChanges};
-use tokens::KeyRing;
 
 use crate::enums::UserStatus;
 use crate::raw::types;
-use crate::secret::Secret;
-use crate::{ConfigError, Passage, PassageBuilder};
-
-/// How many requests the log keeps by default (the oldest go first).
-pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
-
-/// A failure of the emulator itself (not an emulated API error).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EmulatorError {
-    /// A cryptographic operation failed.
-    #[error("emulator crypto failure: {0}")]
-    Crypto(&'static str),
-    /// The server could not bind or serve.
-    #[error("emulator I/O failure")]
-    Io(#[from] std::io::Error),
-    /// The server could not listen on its address (is the port taken?).
-    #[error("the emulator cannot listen on {addr}: is the port in use?")]
-    Bind {
-        /// The address it tried.
-        addr: SocketAddr,
-        /// Why it failed.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The emulator was started outside a Tokio runtime.
-    #[error("the emulator needs a Tokio runtime: start it from within one (e.g. #[tokio::test])")]
-    NoRuntime,
-    /// A builder setting cannot work.
-    #[error("emulator setting {setting}: {reason}")]
-    InvalidSetting {
-        /// The setting.
-        setting: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The client for the emulator could not be built.
-    #[error("the client for the emulator could not be built")]
-    Client(#[source] ConfigError),
-    /// No user has this id.
-    #[error("the emulator has no user {0:?}")]
-    UserNotFound(String),
-    /// The emulated service turned the input down, as it would over HTTP.
-    #[error("the emulator rejected the input ({code}): {message}")]
-    Rejected {
-        /// Passage's error code, e.g. `invalid_request`.
-        code: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-impl From<api_error::ApiError> for EmulatorError {
-    fn from(error: api_error::ApiError) -> Self {
-        Self::Rejected {
-            code: error.code(),
-            message: error.message().to_owned(),
-        }
-    }
-}
+use crate::{Passage, PassageBuilder};
 
 /// How often a user's refresh tokens were revoked, from
 /// [`Emulator::refresh_token_revocations`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// let emulator = passage_identity::emulator::Emulator::start().await?;
+/// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
+/// let revocations = emulator.refresh_token_revocations(&user.id)?;
+/// assert_eq!((revocations.count, revocations.last_at), (0, None));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RefreshTokenRevocations {
@@ -141,198 +99,8 @@ pub struct RefreshTokenRevocations {
     pub last_at: Option<SystemTime>,
 }
 
-/// Configures an [`Emulator`]; start with [`Emulator::builder`].
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-/// use std::time::Duration;
-/// use passage_identity::emulator::Emulator;
-///
-/// let emulator = Emulator::builder()
-///     .app_id("my_app")
-///     .api_key("my_key")
-///     .jwks_max_age(Some(Duration::from_secs(300)))
-///     .start()
-///     .await?;
-/// assert_eq!(emulator.app_id(), "my_app");
-/// assert_eq!(emulator.api_key(), "my_key");
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Default)]
-#[must_use = "a builder does nothing until .start() is called"]
-pub struct EmulatorBuilder {
-    port: u16,
-    app_id: Option<String>,
-    api_key: Option<Secret>,
-    jwks_max_age: Option<Duration>,
-    log_capacity: Option<usize>,
-}
-
-impl fmt::Debug for EmulatorBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmulatorBuilder")
-            .field("port", &self.port)
-            .field("app_id", &self.app_id)
-            .field("api_key", &self.api_key)
-            .field("jwks_max_age", &self.jwks_max_age)
-            .field("log_capacity", &self.log_capacity)
-            .finish()
-    }
-}
-
-impl EmulatorBuilder {
-    /// The port on `127.0.0.1`. Default: 0, a free port chosen by the system.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::builder().port(0).start().await?;
-    /// assert_ne!(emulator.local_addr().port(), 0);
-    /// # Ok(()) }
-    /// ```
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// The app id: letters, digits, `-` and `_`. Default: 24 random letters and digits, like
-    /// Passage's.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::builder().app_id("shop").start().await?;
-    /// assert!(emulator.jwks_url().ends_with("/v1/apps/shop/.well-known/jwks.json"));
-    /// # Ok(()) }
-    /// ```
-    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
-        self.app_id = Some(app_id.into());
-        self
-    }
-
-    /// The API key the Management API accepts: printable ASCII without spaces. Default: a
-    /// random one.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::builder().api_key("k1").start().await?;
-    /// assert_eq!(emulator.api_key(), "k1");
-    /// # Ok(()) }
-    /// ```
-    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
-        self.api_key = Some(Secret::new(api_key));
-        self
-    }
-
-    /// Serve the JWKS with `Cache-Control: max-age=<seconds>`. Default: no `Cache-Control`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    ///
-    /// let emulator = passage_identity::emulator::Emulator::builder()
-    ///     .jwks_max_age(Some(Duration::from_secs(60)))
-    ///     .start()
-    ///     .await?;
-    /// let response = reqwest::get(emulator.jwks_url()).await?;
-    /// assert_eq!(response.headers()["cache-control"], "max-age=60");
-    /// # Ok(()) }
-    /// ```
-    pub fn jwks_max_age(mut self, max_age: Option<Duration>) -> Self {
-        self.jwks_max_age = max_age;
-        self
-    }
-
-    /// How many requests the log keeps; past it the oldest go. Default:
-    /// [`DEFAULT_REQUEST_LOG_CAPACITY`].
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let emulator = passage_identity::emulator::Emulator::builder()
-    ///     .request_log_capacity(1)
-    ///     .start()
-    ///     .await?;
-    /// reqwest::get(emulator.jwks_url()).await?;
-    /// reqwest::get(emulator.jwks_url()).await?;
-    /// assert_eq!(emulator.requests().len(), 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
-        self.log_capacity = Some(capacity);
-        self
-    }
-
-    /// Binds the port and starts serving in a task of the current Tokio runtime. The server runs
-    /// on that runtime: keep it running while the emulator is used (as `#[tokio::test]` does).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use passage_identity::emulator::{Emulator, EmulatorError};
-    ///
-    /// let error = Emulator::builder().app_id("not/an/id").start().await.unwrap_err();
-    /// assert!(matches!(error, EmulatorError::InvalidSetting { setting: "app_id", .. }));
-    /// # }
-    /// ```
-    pub async fn start(self) -> Result<Emulator, EmulatorError> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(EmulatorError::NoRuntime);
-        }
-        let app_id = self.app_id.unwrap_or_else(|| state::random_id(24));
-        if app_id.is_empty()
-            || !app_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(EmulatorError::InvalidSetting {
-                setting: "app_id",
-                reason: format!("{app_id:?} must be letters, digits, '-' and '_' only"),
-            });
-        }
-        let api_key = self
-            .api_key
-            .unwrap_or_else(|| Secret::new(format!("emu_{}", state::random_id(40))));
-        let key = api_key.expose();
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(EmulatorError::InvalidSetting {
-                setting: "api_key",
-                reason: "must be printable ASCII without spaces".into(),
-            });
-        }
-        let listener = server::bind(self.port).await?;
-        let addr = listener.local_addr()?;
-        let settings = Settings::new(app_id, api_key, format!("http://{addr}"), self.jwks_max_age);
-        let keys = KeyRing::new(SigningKey::generate()?);
-        let ctx = Arc::new(Context::new(
-            settings,
-            keys,
-            self.log_capacity.unwrap_or(DEFAULT_REQUEST_LOG_CAPACITY),
-        ));
-        let passage = client_builder(&ctx.settings)
-            .build()
-            .map_err(EmulatorError::Client)?;
-        let server = ServerHandle::spawn(listener, server::router(ctx.clone()));
-        Ok(Emulator {
-            ctx,
-            passage,
-            addr,
-            server: Some(server),
-        })
-    }
-}
-
-fn client_builder(settings: &Settings) -> PassageBuilder {
-    Passage::builder(settings.app_id())
-        .api_key(settings.api_key())
-        .api_base_url(settings.api_base_url())
-        .auth_base_url(settings.auth_origin())
-}
-
-/// A running Passage emulator. Dropping it stops the server.
+/// A running Passage emulator. Dropping it stops the server in the background (the port is
+/// free once the runtime has run the server's task); [`Emulator::shutdown`] waits for it.
 ///
 /// See the [module documentation](self) for what it emulates.
 pub struct Emulator {
@@ -503,7 +271,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn passage_builder(&self) -> PassageBuilder {
-        client_builder(&self.ctx.settings)
+        self.ctx.settings.passage_builder()
     }
 
     /// A token for `user_id`, as Passage would issue it on sign-in: valid from now for one hour,
@@ -861,7 +629,8 @@ impl Emulator {
         self.ctx.store().magic_links().to_vec()
     }
 
-    /// Stops the server: no new connections, requests in flight finish (up to a few seconds).
+    /// Stops the server and waits for it: the port is closed and idle connections too; requests
+    /// in flight are waited for up to 5 seconds, then left to finish on their own.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -1,7 +1,8 @@
-//! Tokens as Passage issues them: the app's signing keys and their rotation, the JWKS endpoint,
-//! and RS256 JWTs with Passage's claims (`sub`, `iss`, `aud`, `exp`, `nbf`, `iat`).
+//! Tokens as Passage issues them: RS256 JWTs with Passage's claims (`sub`, `iss`, `aud`, `exp`,
+//! `nbf`, `iat`), the JWKS endpoint that publishes their keys, and the emulator's own endpoint
+//! that issues them over HTTP.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
@@ -15,57 +16,14 @@ use serde_json::{json, Map, Value};
 
 use super::api_error::ApiError;
 use super::context::{Context, Settings};
-use super::extract::{ApiJson, ApiPath};
-use super::keys::{jwks_document, SigningKey};
+use super::extract::ApiJson;
+use super::keys::{KeyRing, SigningKey};
 use super::EmulatorError;
 
 /// The lifetime of a token when nothing else is said.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 /// The longest lifetime the token endpoint accepts (ten years).
 const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
-
-/// The app's signing keys, newest (the one that signs) first.
-#[derive(Debug)]
-pub(crate) struct KeyRing {
-    keys: RwLock<Vec<SigningKey>>,
-}
-
-impl KeyRing {
-    pub(crate) fn new(first: SigningKey) -> Self {
-        Self {
-            keys: RwLock::new(vec![first]),
-        }
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<SigningKey>> {
-        // Nothing panics while the lock is held; a poisoned lock still holds a valid list.
-        self.keys.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The key that signs new tokens.
-    pub(crate) fn current(&self) -> Option<SigningKey> {
-        self.read().first().cloned()
-    }
-
-    /// Makes `new` the signing key; the others stay published only if `keep_old`.
-    pub(crate) fn rotate(&self, new: SigningKey, keep_old: bool) {
-        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-        if !keep_old {
-            keys.clear();
-        }
-        keys.insert(0, new);
-    }
-
-    /// The key ids in the JWKS, newest first.
-    pub(crate) fn kids(&self) -> Vec<String> {
-        self.read().iter().map(|k| k.kid().to_owned()).collect()
-    }
-
-    /// The JWKS document.
-    pub(crate) fn jwks(&self) -> Value {
-        jwks_document(self.read().iter())
-    }
-}
 
 /// How [`Emulator::issue_token_with`](super::Emulator::issue_token_with) shapes a token: its
 /// times, audience, issuer, extra or missing claims, and header `kid`.
@@ -353,9 +311,7 @@ pub(crate) fn issue(
     for name in &options.removed {
         claims.remove(name);
     }
-    let current = keys
-        .current()
-        .ok_or(EmulatorError::Crypto("the app has no signing key"))?;
+    let current = keys.current();
     let kid = options.kid.as_deref().unwrap_or(current.kid());
     if options.foreign_key {
         SigningKey::generate()?.sign_with_kid(&claims, kid)
@@ -364,7 +320,8 @@ pub(crate) fn issue(
     }
 }
 
-/// The routes of the auth side: the JWKS.
+/// The routes of the auth side: the JWKS (public, but only for this app; see
+/// [`super::access::require_app`]).
 pub(crate) fn auth_routes() -> Router<Arc<Context>> {
     Router::new().route("/v1/apps/{app_id}/.well-known/jwks.json", get(jwks))
 }
@@ -374,20 +331,14 @@ pub(crate) fn control_routes() -> Router<Arc<Context>> {
     Router::new().route("/emulator/v1/apps/{app_id}/tokens", post(issue_over_http))
 }
 
-async fn jwks(
-    State(ctx): State<Arc<Context>>,
-    ApiPath(app_id): ApiPath<String>,
-) -> Result<Response, ApiError> {
-    if app_id != ctx.settings.app_id() {
-        return Err(ApiError::app_not_found(&app_id));
-    }
+async fn jwks(State(ctx): State<Arc<Context>>) -> Response {
     let mut response = Json(ctx.keys.jwks()).into_response();
     if let Some(max_age) = ctx.settings.jwks_max_age() {
         if let Ok(value) = HeaderValue::from_str(&format!("max-age={}", max_age.as_secs())) {
             response.headers_mut().insert(CACHE_CONTROL, value);
         }
     }
-    Ok(response)
+    response
 }
 
 #[derive(Deserialize)]

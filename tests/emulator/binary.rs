@@ -103,16 +103,18 @@ async fn the_binary_prints_its_json_line_and_serves() {
 
 #[cfg(unix)]
 #[test]
-fn the_binary_stops_cleanly_on_sigterm() {
-    let mut running = Running::start(&["--port", "0"]);
-    running.json_line();
-    let status = Command::new("kill")
-        .args(["-TERM", &running.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = running.child.wait().unwrap();
-    assert!(exit.success(), "{exit:?}");
+fn the_binary_stops_cleanly_on_sigterm_and_sigint() {
+    for signal in ["-TERM", "-INT"] {
+        let mut running = Running::start(&["--port", "0"]);
+        running.json_line();
+        let status = Command::new("kill")
+            .args([signal, &running.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = running.child.wait().unwrap();
+        assert!(exit.success(), "{signal}: {exit:?}");
+    }
 }
 
 #[test]
@@ -138,5 +140,34 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
         assert!(stderr.contains(explained), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "nothing on stdout");
         assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_port_in_use_exits_with_code_1_and_says_so() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(BINARY)
+        .args(["--port", &port])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("in use"), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn help_and_version_print_on_stdout_and_exit_0() {
+    let version = format!("passage-emulator {}", env!("CARGO_PKG_VERSION"));
+    for (flag, expected) in [
+        ("--help", "Usage: passage-emulator"),
+        ("-V", version.as_str()),
+    ] {
+        let output = Command::new(BINARY).arg(flag).output().unwrap();
+        assert!(output.status.success(), "{flag}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.starts_with(expected), "{flag}: {stdout}");
     }
 }

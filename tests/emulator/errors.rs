@@ -67,6 +67,21 @@ async fn every_management_route_with_a_wrong_api_key_is_401_invalid_access_token
 }
 
 #[tokio::test]
+async fn the_api_key_is_checked_before_the_path_is_read() {
+    let emulator = emulator().await;
+    let app = app_path(&emulator);
+    // `%FF` is not UTF-8: only a caller with the key may learn that the path is malformed.
+    for (method, path) in [
+        (Method::GET, "/v1/apps/%FF/users".to_owned()),
+        (Method::GET, format!("{app}/users/%FF")),
+        (Method::DELETE, format!("{app}/users/u/devices/%FF")),
+    ] {
+        let reply = call_raw(&emulator, method, &path, Auth::Nothing, None).await;
+        reply.assert_error(StatusCode::UNAUTHORIZED, "invalid_access_token");
+    }
+}
+
+#[tokio::test]
 async fn the_bearer_scheme_is_case_insensitive() {
     let emulator = emulator().await;
     let header = format!("bearer {}", emulator.api_key());

@@ -8,7 +8,7 @@ use passage_identity::raw::Error;
 use passage_identity::RetryPolicy;
 use reqwest::StatusCode;
 
-use crate::support::{app_path, call, call_raw, emulator, Auth};
+use crate::support::{app_path, call, call_raw, emulator, get_app, Auth};
 
 #[tokio::test]
 async fn a_status_fault_answers_with_a_passage_error_then_is_used_up() {
@@ -89,13 +89,7 @@ async fn the_client_retries_a_503_with_retry_after_and_then_succeeds() {
             .retry_after(0),
     );
     let passage = emulator.passage();
-    let app = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await
-        .unwrap();
+    let app = get_app(passage).await.unwrap();
     assert_eq!(app.status(), StatusCode::OK);
     let statuses: Vec<u16> = emulator.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [503, 200]);
@@ -125,12 +119,7 @@ async fn a_slow_answer_runs_into_the_clients_timeout() {
         .retry(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let result = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let result = get_app(&passage).await;
     match result {
         Err(Error::CommunicationError(e)) => assert!(e.is_timeout(), "{e}"),
         other => panic!("expected a timeout, got {other:?}"),
@@ -166,12 +155,7 @@ async fn a_malformed_body_fails_the_generated_client() {
         .retry(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let result = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let result = get_app(&passage).await;
     match result {
         Err(Error::UnexpectedResponse(response)) => {
             assert_eq!(response.status(), StatusCode::BAD_GATEWAY)
@@ -180,12 +164,7 @@ async fn a_malformed_body_fails_the_generated_client() {
     }
     emulator.clear_faults();
     emulator.inject_fault(Fault::on(Method::GET, &app_path(&emulator)).malformed_body());
-    let result = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await;
+    let result = get_app(&passage).await;
     assert!(
         matches!(result, Err(Error::InvalidResponsePayload(..))),
         "{result:?}"
@@ -232,6 +211,23 @@ async fn faults_apply_to_the_jwks_given_by_its_url() {
     reply.assert_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_server_error");
     let reply = call_raw(&emulator, Method::GET, &path, Auth::Nothing, None).await;
     assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_fault_given_a_url_with_a_query_matches_its_path() {
+    let emulator = emulator().await;
+    let users = format!("{}/users", app_path(&emulator));
+    let url = format!("{}{users}?page=2&limit=5", emulator.auth_base_url());
+    emulator.inject_fault(Fault::on(Method::GET, &url).status(StatusCode::BAD_GATEWAY));
+    let reply = call(
+        &emulator,
+        Method::GET,
+        &format!("{users}?page=2&limit=5"),
+        None,
+    )
+    .await;
+    reply.assert_error(StatusCode::BAD_GATEWAY, "bad_gateway");
+    assert_eq!(emulator.pending_faults(), 0);
 }
 
 #[tokio::test]

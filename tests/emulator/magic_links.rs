@@ -5,7 +5,7 @@ use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{api_error, app_path, call, create_user, emulator};
+use crate::support::{api_error, app_path, call, create_user, emulator, get_app};
 
 #[tokio::test]
 async fn a_magic_link_by_email_answers_201_with_the_link() {
@@ -32,7 +32,6 @@ async fn a_magic_link_by_email_answers_201_with_the_link() {
     assert_eq!(link.identifier, "ada@example.com");
     assert_eq!(link.app_id, emulator.app_id());
     assert_eq!(link.type_, MagicLinkType::Login);
-    assert_eq!(link.ttl, 15);
     assert!(!link.activated);
     assert_eq!(link.redirect_url, "/dashboard");
     assert!(!link.secret.is_empty() && !link.id.is_empty());
@@ -183,4 +182,41 @@ async fn bad_magic_link_requests_are_invalid_request() {
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     }
     assert!(emulator.magic_links().is_empty());
+}
+
+#[tokio::test]
+async fn the_secret_goes_into_the_query_of_a_path_with_a_query_or_a_fragment() {
+    let emulator = emulator().await;
+    let path = format!("{}/magic-links", app_path(&emulator));
+    let origin = emulator.auth_base_url();
+    for (link_path, expected) in [
+        (
+            "welcome?next=%2Fhome",
+            "/welcome?next=%2Fhome&psg_magic_link=SECRET",
+        ),
+        ("/welcome#start", "/welcome?psg_magic_link=SECRET#start"),
+        (
+            "/welcome?a=1#start",
+            "/welcome?a=1&psg_magic_link=SECRET#start",
+        ),
+    ] {
+        let body = json!({"email": "ada@example.com", "magic_link_path": link_path});
+        let reply = call(&emulator, Method::POST, &path, Some(body)).await;
+        let link = &reply.json()["magic_link"];
+        let secret = link["secret"].as_str().unwrap();
+        let expected = format!("{origin}{}", expected.replace("SECRET", secret));
+        assert_eq!(link["url"], expected, "{link_path}");
+    }
+}
+
+#[tokio::test]
+async fn a_link_without_ttl_lives_as_long_as_the_apps_magic_link_setting_says() {
+    let emulator = emulator().await;
+    let passage = emulator.passage();
+    let app = get_app(passage).await.unwrap();
+    let app_ttl_seconds = app.into_inner().app.auth_methods.magic_link.ttl;
+    let path = format!("{}/magic-links", app_path(&emulator));
+    let body = json!({"email": "ada@example.com"});
+    let reply = call(&emulator, Method::POST, &path, Some(body)).await;
+    assert_eq!(reply.json()["magic_link"]["ttl"], app_ttl_seconds / 60);
 }

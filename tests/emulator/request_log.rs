@@ -1,6 +1,7 @@
 //! The request log: every request, oldest first, without secrets.
 
 use http::Method;
+use passage_identity::emulator::Emulator;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -95,6 +96,52 @@ async fn the_api_key_bearer_tokens_and_cookies_are_never_stored() {
 }
 
 #[tokio::test]
+async fn a_token_or_the_key_in_the_url_is_not_stored_even_percent_encoded() {
+    let emulator = Emulator::builder()
+        .api_key("sk/test+key=")
+        .start()
+        .await
+        .unwrap();
+    let token = emulator.issue_token("user_1").unwrap();
+    let encoded_key = "sk%2Ftest%2Bkey%3D";
+    let users = format!("{}/users", app_path(&emulator));
+    // A token or the key passed where a user id goes, as a bug in the caller would.
+    call(&emulator, Method::GET, &format!("{users}/{token}"), None).await;
+    call(
+        &emulator,
+        Method::GET,
+        &format!("{users}/{encoded_key}"),
+        None,
+    )
+    .await;
+    let query = format!("{users}?limit=5&identifier={encoded_key}");
+    call(&emulator, Method::GET, &query, None).await;
+    let log = emulator.requests();
+    assert_eq!(log[0].path, format!("{users}/[redacted]"));
+    assert_eq!(log[1].path, format!("{users}/[redacted]"));
+    assert_eq!(
+        log[2].query.as_deref(),
+        Some("limit=5&identifier=[redacted]")
+    );
+}
+
+#[tokio::test]
+async fn the_key_escaped_in_a_json_body_is_not_stored() {
+    let key = r#"sk"marker\1"#;
+    let emulator = Emulator::builder().api_key(key).start().await.unwrap();
+    let users = format!("{}/users", app_path(&emulator));
+    // JSON writes the key as `sk\"marker\\1`: only the parsed body shows it as it is.
+    let body = json!({"email": "b@example.com", "notes": [{"key": key}]});
+    call(&emulator, Method::POST, &users, Some(body)).await;
+    let log = emulator.requests();
+    assert_eq!(
+        log[0].body.as_ref().unwrap()["notes"][0]["key"],
+        "[redacted]"
+    );
+    assert!(!format!("{log:?}").contains("marker"), "{log:?}");
+}
+
+#[tokio::test]
 async fn clear_requests_empties_the_log() {
     let emulator = emulator().await;
     call(&emulator, Method::GET, &app_path(&emulator), None).await;
@@ -102,6 +149,18 @@ async fn clear_requests_empties_the_log() {
     assert!(emulator.requests().is_empty());
     call(&emulator, Method::GET, &app_path(&emulator), None).await;
     assert_eq!(emulator.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_log_capacity_of_zero_keeps_nothing() {
+    let emulator = Emulator::builder()
+        .request_log_capacity(0)
+        .start()
+        .await
+        .unwrap();
+    let reply = call(&emulator, Method::GET, &app_path(&emulator), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(emulator.requests().is_empty());
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use passage_identity::emulator::Emulator;
 use passage_identity::raw::types;
 use passage_identity::raw::{Error, ResponseValue};
+use passage_identity::Passage;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -25,6 +26,18 @@ pub async fn create_user(emulator: &Emulator, email: &str) -> types::PassageUser
         .expect("create-user succeeds")
         .into_inner()
         .user
+}
+
+/// get-app of the client's own app, through the generated client.
+pub async fn get_app(
+    passage: &Passage,
+) -> Result<ResponseValue<types::AppResponse>, Error<types::ApiError>> {
+    passage
+        .raw()
+        .get_app()
+        .app_id(passage.app_id())
+        .send()
+        .await
 }
 
 /// The status and Passage error body of a failed call of the generated client.

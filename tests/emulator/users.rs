@@ -4,7 +4,7 @@ use passage_identity::enums::UserStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{api_error, app_path, call, create_user, emulator};
+use crate::support::{api_error, app_path, call, create_user, emulator, get_app};
 
 #[tokio::test]
 async fn create_user_answers_201_with_a_new_active_user() {
@@ -239,15 +239,7 @@ async fn delete_user_removes_the_user_and_frees_the_email() {
 async fn get_app_returns_the_apps_full_settings() {
     let emulator = emulator().await;
     let passage = emulator.passage();
-    let app = passage
-        .raw()
-        .get_app()
-        .app_id(passage.app_id())
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .app;
+    let app = get_app(passage).await.unwrap().into_inner().app;
     assert_eq!(app.id, emulator.app_id());
     assert_eq!(app.auth_origin, emulator.auth_base_url());
     use base64::Engine as _;

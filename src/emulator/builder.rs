@@ -1,0 +1,202 @@
+//! Configuring and starting an emulator: port, app id, API key, JWKS caching, log size.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::context::{Context, Settings};
+use super::keys::{KeyRing, SigningKey};
+use super::server::{self, ServerHandle};
+use super::{state, Emulator, EmulatorError};
+use crate::secret::Secret;
+
+/// How many requests the log keeps by default (the oldest go first); see
+/// [`EmulatorBuilder::request_log_capacity`].
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
+
+/// Configures an [`Emulator`]; start with [`Emulator::builder`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// use std::time::Duration;
+/// use passage_identity::emulator::Emulator;
+///
+/// let emulator = Emulator::builder()
+///     .app_id("my_app")
+///     .api_key("my_key")
+///     .jwks_max_age(Some(Duration::from_secs(300)))
+///     .start()
+///     .await?;
+/// assert_eq!(emulator.app_id(), "my_app");
+/// assert_eq!(emulator.api_key(), "my_key");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until .start() is called"]
+pub struct EmulatorBuilder {
+    port: u16,
+    app_id: Option<String>,
+    api_key: Option<Secret>,
+    jwks_max_age: Option<Duration>,
+    log_capacity: Option<usize>,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("port", &self.port)
+            .field("app_id", &self.app_id)
+            .field("api_key", &self.api_key)
+            .field("jwks_max_age", &self.jwks_max_age)
+            .field("log_capacity", &self.log_capacity)
+            .finish()
+    }
+}
+
+impl EmulatorBuilder {
+    /// The port on `127.0.0.1`. Default: 0, a free port chosen by the system.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// let emulator = passage_identity::emulator::Emulator::builder().port(0).start().await?;
+    /// assert_ne!(emulator.local_addr().port(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The app id: letters, digits, `-` and `_`. Default: 24 random letters and digits, like
+    /// Passage's.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// let emulator = passage_identity::emulator::Emulator::builder().app_id("shop").start().await?;
+    /// assert!(emulator.jwks_url().ends_with("/v1/apps/shop/.well-known/jwks.json"));
+    /// # Ok(()) }
+    /// ```
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// The API key the Management API accepts: printable ASCII without spaces. Default: a
+    /// random one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// let emulator = passage_identity::emulator::Emulator::builder().api_key("k1").start().await?;
+    /// assert_eq!(emulator.api_key(), "k1");
+    /// # Ok(()) }
+    /// ```
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(api_key));
+        self
+    }
+
+    /// Serve the JWKS with `Cache-Control: max-age=<seconds>`. Default: no `Cache-Control`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    ///
+    /// let emulator = passage_identity::emulator::Emulator::builder()
+    ///     .jwks_max_age(Some(Duration::from_secs(60)))
+    ///     .start()
+    ///     .await?;
+    /// let response = reqwest::get(emulator.jwks_url()).await?;
+    /// assert_eq!(response.headers()["cache-control"], "max-age=60");
+    /// # Ok(()) }
+    /// ```
+    pub fn jwks_max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.jwks_max_age = max_age;
+        self
+    }
+
+    /// How many requests the log keeps; past it the oldest go (0: the log keeps none). Default:
+    /// [`DEFAULT_REQUEST_LOG_CAPACITY`]. Whatever the capacity, the log also lets the oldest go
+    /// once it holds 64 MiB of paths, headers and bodies, so large bodies cannot exhaust memory.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = passage_identity::emulator::Emulator::builder()
+    ///     .request_log_capacity(1)
+    ///     .start()
+    ///     .await?;
+    /// reqwest::get(emulator.jwks_url()).await?;
+    /// reqwest::get(emulator.jwks_url()).await?;
+    /// assert_eq!(emulator.requests().len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.log_capacity = Some(capacity);
+        self
+    }
+
+    /// Binds the port and starts serving in a task of the current Tokio runtime. The server runs
+    /// on that runtime: keep it running while the emulator is used (as `#[tokio::test]` does).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use passage_identity::emulator::{Emulator, EmulatorError};
+    ///
+    /// let error = Emulator::builder().app_id("not/an/id").start().await.unwrap_err();
+    /// assert!(matches!(error, EmulatorError::InvalidSetting { setting: "app_id", .. }));
+    /// # }
+    /// ```
+    pub async fn start(self) -> Result<Emulator, EmulatorError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(EmulatorError::NoRuntime);
+        }
+        let app_id = self.app_id.unwrap_or_else(|| state::random_id(24));
+        if app_id.is_empty()
+            || !app_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(EmulatorError::InvalidSetting {
+                setting: "app_id",
+                reason: format!("{app_id:?} must be letters, digits, '-' and '_' only"),
+            });
+        }
+        let api_key = self
+            .api_key
+            .unwrap_or_else(|| Secret::new(format!("emu_{}", state::random_id(40))));
+        let key = api_key.expose();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(EmulatorError::InvalidSetting {
+                setting: "api_key",
+                reason: "must be printable ASCII without spaces".into(),
+            });
+        }
+        let listener = server::bind(self.port).await?;
+        let addr = listener.local_addr()?;
+        let settings = Settings::new(app_id, api_key, format!("http://{addr}"), self.jwks_max_age);
+        let keys = KeyRing::new(SigningKey::generate()?);
+        let ctx = Arc::new(Context::new(
+            settings,
+            keys,
+            self.log_capacity.unwrap_or(DEFAULT_REQUEST_LOG_CAPACITY),
+        ));
+        let passage = ctx
+            .settings
+            .passage_builder()
+            .build()
+            .map_err(EmulatorError::Client)?;
+        let server = ServerHandle::spawn(listener, server::router(ctx.clone()));
+        Ok(Emulator {
+            ctx,
+            passage,
+            addr,
+            server: Some(server),
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! What can go wrong with the emulator itself, as opposed to the API errors it emulates.
+
+use std::net::SocketAddr;
+
+use super::api_error::ApiError;
+use crate::ConfigError;
+
+/// A failure of the emulator itself (not an emulated API error).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+/// use passage_identity::emulator::{Emulator, EmulatorError};
+///
+/// let emulator = Emulator::start().await?;
+/// let taken = emulator.local_addr().port();
+/// match Emulator::builder().port(taken).start().await {
+///     Err(EmulatorError::Bind { addr, .. }) => assert_eq!(addr.port(), taken),
+///     other => panic!("expected Bind, got {other:?}"),
+/// }
+/// assert!(matches!(emulator.user("nobody"), Err(EmulatorError::UserNotFound(_))));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// A cryptographic operation failed.
+    #[error("emulator crypto failure: {0}")]
+    Crypto(&'static str),
+    /// The server could not bind or serve.
+    #[error("emulator I/O failure")]
+    Io(#[from] std::io::Error),
+    /// The server could not listen on its address (is the port taken?).
+    #[error("the emulator cannot listen on {addr}: is the port in use?")]
+    Bind {
+        /// The address it tried.
+        addr: SocketAddr,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The emulator was started outside a Tokio runtime.
+    #[error("the emulator needs a Tokio runtime: start it from within one (e.g. #[tokio::test])")]
+    NoRuntime,
+    /// A builder setting cannot work.
+    #[error("emulator setting {setting}: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The client for the emulator could not be built.
+    #[error("the client for the emulator could not be built")]
+    Client(#[source] ConfigError),
+    /// No user has this id.
+    #[error("the emulator has no user {0:?}")]
+    UserNotFound(String),
+    /// The emulated service turned the input down, as it would over HTTP.
+    #[error("the emulator rejected the input ({code}): {message}")]
+    Rejected {
+        /// Passage's error code, e.g. `invalid_request`.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl From<ApiError> for EmulatorError {
+    fn from(error: ApiError) -> Self {
+        Self::Rejected {
+            code: error.code(),
+            message: error.message().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Listing filters: `identifier`, `id`, `status`, `login_count`, `created_at`, `updated_at` and
+//! `last_login_at`, each value optionally prefixed by an operator (`ne:`, `gt:`, `lt:`, `like:`,
+//! `not_like:`).
+
+use chrono::{DateTime, Utc};
+
+use crate::emulator::api_error::ApiError;
+use crate::emulator::state::UserRecord;
+
+/// A filter operator, from the value's prefix (`ne:`, `gt:`, `lt:`, `like:`, `not_like:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Lt,
+    Like,
+    NotLike,
+}
+
+impl Op {
+    /// Splits `value` into its operator and operand. A prefix that is not an operator is part of
+    /// the operand (timestamps hold colons).
+    fn split(value: &str) -> (Self, &str) {
+        for (prefix, op) in [
+            ("ne:", Self::Ne),
+            ("gt:", Self::Gt),
+            ("lt:", Self::Lt),
+            ("like:", Self::Like),
+            ("not_like:", Self::NotLike),
+        ] {
+            if let Some(rest) = value.strip_prefix(prefix) {
+                return (op, rest);
+            }
+        }
+        (Self::Eq, value)
+    }
+
+    fn is_pattern(self) -> bool {
+        matches!(self, Self::Like | Self::NotLike)
+    }
+
+    fn compare<T: Ord + ?Sized>(self, value: &T, operand: &T) -> bool {
+        match self {
+            Self::Eq => value == operand,
+            Self::Ne => value != operand,
+            Self::Gt => value > operand,
+            Self::Lt => value < operand,
+            // Only text filters use patterns; see `Filter::parse`.
+            Self::Like | Self::NotLike => false,
+        }
+    }
+
+    fn text(self, value: &str, operand: &str) -> bool {
+        match self {
+            Self::Like => like(value, operand),
+            Self::NotLike => !like(value, operand),
+            _ => self.compare(value, operand),
+        }
+    }
+}
+
+/// One filter of a listing.
+#[derive(Debug)]
+pub(crate) enum Filter {
+    Identifier(Op, String),
+    Id(Op, String),
+    Status(Op, String),
+    LoginCount(Op, i64),
+    CreatedAt(Op, DateTime<Utc>),
+    UpdatedAt(Op, DateTime<Utc>),
+    LastLoginAt(Op, DateTime<Utc>),
+}
+
+impl Filter {
+    /// The filter `name=value`, or `None` when `name` is not a filter.
+    pub(crate) fn parse(name: &str, value: &str) -> Result<Option<Self>, ApiError> {
+        let (op, operand) = Op::split(value);
+        let no_pattern = |what: &str| {
+            if op.is_pattern() {
+                Err(ApiError::invalid_request(format!(
+                    "{name}: like: and not_like: apply to text filters, not to {what}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        let time = |operand: &str| {
+            DateTime::parse_from_rfc3339(operand.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    ApiError::invalid_request(format!(
+                        "{name}: {operand:?} is not an RFC 3339 timestamp \
+                         (e.g. 2024-01-02T15:04:05.000000Z)"
+                    ))
+                })
+        };
+        Ok(Some(match name {
+            "identifier" => Self::Identifier(op, operand.trim().to_lowercase()),
+            "id" => Self::Id(op, operand.to_owned()),
+            "status" => {
+                let status = operand.trim().to_lowercase();
+                if !op.is_pattern() && !["active", "inactive", "pending"].contains(&status.as_str())
+                {
+                    return Err(ApiError::invalid_request(format!(
+                        "status: {operand:?} is not one of active, inactive, pending"
+                    )));
+                }
+                Self::Status(op, status)
+            }
+            "login_count" => {
+                no_pattern("numbers")?;
+                let count = operand.trim().parse().map_err(|_| {
+                    ApiError::invalid_request(format!(
+                        "login_count: {operand:?} is not a whole number"
+                    ))
+                })?;
+                Self::LoginCount(op, count)
+            }
+            "created_at" => {
+                no_pattern("timestamps")?;
+                Self::CreatedAt(op, time(operand)?)
+            }
+            "updated_at" => {
+                no_pattern("timestamps")?;
+                Self::UpdatedAt(op, time(operand)?)
+            }
+            "last_login_at" => {
+                no_pattern("timestamps")?;
+                Self::LastLoginAt(op, time(operand)?)
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Whether `user` passes the filter.
+    pub(crate) fn matches(&self, user: &UserRecord) -> bool {
+        match self {
+            Self::Identifier(op, operand) => {
+                let identifiers = [user.email.as_str(), user.phone.as_str()];
+                let mut present = identifiers.into_iter().filter(|i| !i.is_empty());
+                match op {
+                    // "Not equal" and "not like" hold when no identifier is equal or alike.
+                    Op::Ne => present.all(|i| i != operand),
+                    Op::NotLike => present.all(|i| !like(i, operand)),
+                    _ => present.any(|i| op.text(i, operand)),
+                }
+            }
+            Self::Id(op, operand) => op.text(&user.id, operand),
+            Self::Status(op, operand) => op.text(user.status.as_str(), operand),
+            Self::LoginCount(op, operand) => op.compare(&user.login_count, operand),
+            Self::CreatedAt(op, operand) => op.compare(&user.created_at, operand),
+            Self::UpdatedAt(op, operand) => op.compare(&user.updated_at, operand),
+            Self::LastLoginAt(op, operand) => op.compare(&user.last_login_or_zero(), operand),
+        }
+    }
+}
+
+/// SQL `LIKE`, case-insensitive: `%` stands for any run of characters; a pattern without `%`
+/// matches anywhere in the text.
+fn like(text: &str, pattern: &str) -> bool {
+    let text = text.to_lowercase();
+    let pattern = pattern.to_lowercase();
+    if !pattern.contains('%') {
+        return text.contains(&pattern);
+    }
+    let parts: Vec<&str> = pattern.split('%').collect();
+    let (first, rest) = match parts.split_first() {
+        Some(split) => split,
+        None => return true,
+    };
+    let Some(mut remaining) = text.strip_prefix(first) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return remaining.is_empty();
+    };
+    for part in middle {
+        match remaining.find(part) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_without_wildcards_is_a_substring_match() {
+        assert!(like("ada@example.com", "EXAMPLE"));
+        assert!(!like("ada@example.com", "nope"));
+    }
+
+    #[test]
+    fn like_with_wildcards_anchors_the_ends() {
+        assert!(like("ada@example.com", "ada%"));
+        assert!(!like("ada@example.com", "da%"));
+        assert!(like("ada@example.com", "%.com"));
+        assert!(like("ada@example.com", "a%@%com"));
+        assert!(!like("ada@example.com", "%.org"));
+        assert!(like("aa", "a%a"));
+        assert!(!like("a", "a%a"));
+    }
+
+    #[test]
+    fn operators_are_split_from_values_but_timestamps_keep_their_colons() {
+        assert_eq!(Op::split("gt:3"), (Op::Gt, "3"));
+        assert_eq!(Op::split("not_like:x"), (Op::NotLike, "x"));
+        assert_eq!(
+            Op::split("2024-01-02T15:04:05Z"),
+            (Op::Eq, "2024-01-02T15:04:05Z")
+        );
+    }
+}
