@@ -183,9 +183,13 @@ impl CreateMagicLink {
             Target::Email(email) => {
                 check_email("email", &email)?;
                 request.email = Some(email);
+                // The service needs the channel whenever it sends the link; the vendor SDKs always
+                // set it, so do we.
+                request.channel = Some(MagicLinkChannel::Email);
             }
             Target::Phone(phone) => {
                 request.phone = Some(check_phone("phone", &phone)?.into_raw());
+                request.channel = Some(MagicLinkChannel::Phone);
             }
             Target::User(user_id, channel) => {
                 check_id("user_id", &user_id)?;

@@ -3,6 +3,7 @@
 //!
 //! Run with `cargo test --test emulator`.
 
+mod common;
 #[path = "emulator/support.rs"]
 mod support;
 

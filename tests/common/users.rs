@@ -7,9 +7,7 @@ use http::Method;
 use passage_identity::emulator::{Emulator, RecordedRequest};
 use passage_identity::{ManagementError, Passage, RetryPolicy};
 
-pub async fn emulator() -> Emulator {
-    Emulator::start().await.expect("the emulator starts")
-}
+pub use super::emulator;
 
 /// A client for `emulator` that never retries.
 pub fn without_retries(emulator: &Emulator) -> Passage {

@@ -8,10 +8,7 @@ use passage_identity::Passage;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-/// A fresh emulator on a free port.
-pub async fn emulator() -> Emulator {
-    Emulator::start().await.expect("the emulator starts")
-}
+pub use crate::common::emulator;
 
 /// Creates a user by email through the generated client.
 pub async fn create_user(emulator: &Emulator, email: &str) -> types::PassageUser {

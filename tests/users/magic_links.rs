@@ -91,6 +91,7 @@ async fn every_option_is_sent_as_the_api_names_it() {
         sent[0].body,
         Some(json!({
             "email": "ada@example.com",
+            "channel": "email",
             "type": "verify_identifier",
             "send": true,
             "language": "de",
@@ -174,4 +175,26 @@ async fn an_undecodable_link_answer_does_not_keep_the_secret_in_the_error() {
         }
         assert!(!shown.contains(secret), "{status}: {shown}");
     }
+}
+
+#[tokio::test]
+async fn a_link_by_phone_names_the_phone_channel() {
+    let emulator = emulator().await;
+    emulator
+        .create_user_directly(None, Some("+15551234567"))
+        .unwrap();
+    emulator
+        .passage()
+        .auth()
+        .create_magic_link(CreateMagicLink::phone("+15551234567").send(true))
+        .await
+        .unwrap();
+    let sent = requests_to(
+        &emulator,
+        Method::POST,
+        &app_path(&emulator, "/magic-links"),
+    );
+    let body = sent[0].body.as_ref().expect("a JSON body");
+    assert_eq!(body["phone"], "+15551234567");
+    assert_eq!(body["channel"], "phone");
 }
