@@ -480,6 +480,7 @@ mod tests {
             serde_json::to_value(&request).unwrap(),
             serde_json::json!({
                 "email": "ada@example.com",
+                "channel": "email",
                 "type": "verify_identifier",
                 "send": false,
                 "language": "pl",
