@@ -7,6 +7,7 @@ use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::KeyPair as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
+use jsonwebtoken::crypto::aws_lc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
@@ -136,11 +137,34 @@ impl SigningKey {
         claims: &impl Serialize,
         kid: &str,
     ) -> Result<String, EmulatorError> {
+        use jsonwebtoken::signature::Signer as _;
+
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(kid.to_owned());
-        jsonwebtoken::encode(&header, claims, &self.encoding)
-            .map_err(|_| EmulatorError::Crypto("token signing failed"))
+        let signing_input = format!("{}.{}", json_part(&header)?, json_part(claims)?);
+        // jsonwebtoken's aws-lc-rs provider by name, not `jsonwebtoken::encode`'s process-wide
+        // default, which does not exist (every use panics) when another crate in the build also
+        // turns on `jsonwebtoken/rust_crypto`.
+        let signature =
+            (aws_lc::DEFAULT_PROVIDER.signer_factory)(&Algorithm::RS256, &self.encoding)
+                .and_then(|signer| {
+                    signer
+                        .try_sign(signing_input.as_bytes())
+                        .map_err(|_| jsonwebtoken::errors::ErrorKind::RsaFailedSigning.into())
+                })
+                .map_err(|_| EmulatorError::Crypto("token signing failed"))?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
     }
+}
+
+/// One base64url-encoded JSON part of a JWT.
+fn json_part(value: &impl Serialize) -> Result<String, EmulatorError> {
+    serde_json::to_vec(value)
+        .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
+        .map_err(|_| EmulatorError::Crypto("token encoding failed"))
 }
 
 /// A JWKS document (`{"keys": [...]}`) of `keys`, as Passage serves an app's, e.g. for a mock

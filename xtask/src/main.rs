@@ -70,7 +70,13 @@ fn test(root: &Path, extra: &[String]) -> Result<ExitCode, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["test", "--package", "passage-identity", "--all-features", "--doc"])
+        .args([
+            "test",
+            "--package",
+            "passage-identity",
+            "--all-features",
+            "--doc",
+        ])
         .status()
         .map_err(|e| format!("cannot run cargo test --doc: {e}"))?;
     Ok(if status.success() {
