@@ -137,8 +137,6 @@ impl SigningKey {
         claims: &impl Serialize,
         kid: &str,
     ) -> Result<String, EmulatorError> {
-        use jsonwebtoken::signature::Signer as _;
-
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(kid.to_owned());
         let signing_input = format!("{}.{}", json_part(&header)?, json_part(claims)?);
