@@ -96,11 +96,9 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
-            Ok(user) => Ok(Some(user)),
-            Err(rejection) if rejection.error().is_missing_credentials() => Ok(None),
-            Err(rejection) => Err(rejection),
-        }
+        none_without_credentials(
+            <Self as FromRequestParts<S>>::from_request_parts(parts, state).await,
+        )
     }
 }
 
@@ -129,11 +127,21 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
-            Ok(claims) => Ok(Some(claims)),
-            Err(rejection) if rejection.error().is_missing_credentials() => Ok(None),
-            Err(rejection) => Err(rejection),
-        }
+        none_without_credentials(
+            <Self as FromRequestParts<S>>::from_request_parts(parts, state).await,
+        )
+    }
+}
+
+/// The optional form of an extractor: a request without a token is `None`, a bad token still
+/// a rejection.
+fn none_without_credentials<T>(
+    result: Result<T, AuthRejection>,
+) -> Result<Option<T>, AuthRejection> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(rejection) if rejection.error().is_missing_credentials() => Ok(None),
+        Err(rejection) => Err(rejection),
     }
 }
 

@@ -26,12 +26,15 @@ fn users_path(rest: &str) -> String {
     format!("/v1/apps/{APP}/users{rest}")
 }
 
-/// The request carried the API key as a bearer token.
-fn assert_authorized(seen: &common::recorder::Seen) {
+/// The one request the server saw: `method` to `path`, with the API key as a bearer token.
+fn only_authorized_call(server: &Recorder, method: Method, path: &str) -> common::recorder::Seen {
+    let seen = server.only();
+    assert_eq!((&seen.method, seen.path.as_str()), (&method, path));
     assert_eq!(
         seen.header("authorization"),
         Some(&*format!("Bearer {KEY}"))
     );
+    seen
 }
 
 #[tokio::test]
@@ -56,12 +59,7 @@ async fn get_app_sends_get_to_the_app_path() {
             enums::Technology::Unknown("rust-someday".into())
         ]
     );
-    let seen = server.only();
-    assert_eq!(
-        (&seen.method, seen.path.as_str()),
-        (&Method::GET, &*format!("/v1/apps/{APP}"))
-    );
-    assert_authorized(&seen);
+    only_authorized_call(&server, Method::GET, &format!("/v1/apps/{APP}"));
 }
 
 #[tokio::test]
@@ -92,10 +90,11 @@ async fn create_magic_link_posts_the_request_body() {
         .unwrap();
 
     assert_eq!(link.magic_link.identifier, "ada@example.com");
-    let seen = server.only();
-    assert_eq!(seen.method, Method::POST);
-    assert_eq!(seen.path, format!("/v1/apps/{APP}/magic-links"));
-    assert_authorized(&seen);
+    let seen = only_authorized_call(
+        &server,
+        Method::POST,
+        &format!("/v1/apps/{APP}/magic-links"),
+    );
     assert_eq!(
         seen.json(),
         json!({"email": "ada@example.com", "type": "login", "send": false, "language": "de",
@@ -131,12 +130,7 @@ async fn list_paginated_users_sends_every_query_parameter() {
     assert_eq!(page.users.len(), 1);
     assert_eq!(page.users[0].status, enums::UserStatus::Inactive);
     assert_eq!(page.created_before, 1_700_000_000);
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::GET, users_path(""))
-    );
-    assert_authorized(&seen);
+    let seen = only_authorized_call(&server, Method::GET, &users_path(""));
     let expected: Vec<(String, String)> = [
         ("created_at", "lt%3A2024-01-01T00%3A00%3A00Z"),
         ("created_before", "1700000000"),
@@ -185,12 +179,7 @@ async fn create_user_posts_email_phone_and_metadata() {
 
     // The service sends an empty string for a missing phone: still a readable user.
     assert_eq!(user.user.phone, "");
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::POST, users_path(""))
-    );
-    assert_authorized(&seen);
+    let seen = only_authorized_call(&server, Method::POST, &users_path(""));
     assert_eq!(
         seen.json(),
         json!({"email": "ada@example.com", "phone": "+15005550006", "user_metadata": {"plan": "pro"}})
@@ -225,12 +214,7 @@ async fn get_user_reads_devices_events_and_social_connections() {
     assert_eq!(user.recent_events[0].completed_at, None);
     assert!(user.social_connections.google.is_some());
     assert_eq!(user.user_metadata, None);
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::GET, users_path(&format!("/{USER_ID}")))
-    );
-    assert_authorized(&seen);
+    let seen = only_authorized_call(&server, Method::GET, &users_path(&format!("/{USER_ID}")));
     assert!(seen.body.is_empty());
 }
 
@@ -255,12 +239,7 @@ async fn update_user_patches_the_changed_fields() {
         .await
         .unwrap();
 
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::PATCH, users_path(&format!("/{USER_ID}")))
-    );
-    assert_authorized(&seen);
+    let seen = only_authorized_call(&server, Method::PATCH, &users_path(&format!("/{USER_ID}")));
     assert_eq!(seen.json(), json!({"email": "new@example.com"}));
 }
 
@@ -284,12 +263,7 @@ async fn delete_user_sends_delete() {
         .await
         .unwrap();
 
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::DELETE, users_path(&format!("/{USER_ID}")))
-    );
-    assert_authorized(&seen);
+    only_authorized_call(&server, Method::DELETE, &users_path(&format!("/{USER_ID}")));
 }
 
 #[tokio::test]
@@ -313,12 +287,11 @@ async fn activate_user_sends_patch_to_activate() {
         .unwrap();
 
     assert_eq!(user.user.status, enums::UserStatus::Active);
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::PATCH, users_path(&format!("/{USER_ID}/activate")))
+    let seen = only_authorized_call(
+        &server,
+        Method::PATCH,
+        &users_path(&format!("/{USER_ID}/activate")),
     );
-    assert_authorized(&seen);
     assert!(seen.body.is_empty());
 }
 
@@ -345,12 +318,11 @@ async fn deactivate_user_sends_patch_to_deactivate() {
         .unwrap();
 
     assert_eq!(user.user.status, enums::UserStatus::Inactive);
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::PATCH, users_path(&format!("/{USER_ID}/deactivate")))
+    only_authorized_call(
+        &server,
+        Method::PATCH,
+        &users_path(&format!("/{USER_ID}/deactivate")),
     );
-    assert_authorized(&seen);
 }
 
 #[tokio::test]
@@ -374,12 +346,11 @@ async fn list_user_devices_sends_get_to_devices() {
         .unwrap();
 
     assert_eq!(devices.devices[0].friendly_name, "Chrome on Mac");
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::GET, users_path(&format!("/{USER_ID}/devices")))
+    only_authorized_call(
+        &server,
+        Method::GET,
+        &users_path(&format!("/{USER_ID}/devices")),
     );
-    assert_authorized(&seen);
 }
 
 #[tokio::test]
@@ -403,15 +374,11 @@ async fn delete_user_devices_sends_delete_to_the_device() {
         .await
         .unwrap();
 
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (
-            Method::DELETE,
-            users_path(&format!("/{USER_ID}/devices/dev_1"))
-        )
+    only_authorized_call(
+        &server,
+        Method::DELETE,
+        &users_path(&format!("/{USER_ID}/devices/dev_1")),
     );
-    assert_authorized(&seen);
 }
 
 #[tokio::test]
@@ -434,12 +401,11 @@ async fn revoke_user_refresh_tokens_sends_delete_to_tokens() {
         .await
         .unwrap();
 
-    let seen = server.only();
-    assert_eq!(
-        (seen.method.clone(), seen.path.clone()),
-        (Method::DELETE, users_path(&format!("/{USER_ID}/tokens")))
+    only_authorized_call(
+        &server,
+        Method::DELETE,
+        &users_path(&format!("/{USER_ID}/tokens")),
     );
-    assert_authorized(&seen);
 }
 
 #[tokio::test]
