@@ -18,12 +18,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
-use criterion::{criterion_group, Criterion};
-use http::{header, HeaderMap, HeaderValue};
-use passage_identity::emulator::{jwks_document, SigningKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use criterion::{Criterion, criterion_group};
+use http::{HeaderMap, HeaderValue, header};
+use passage_identity::emulator::{SigningKey, jwks_document};
 use passage_identity::{AuthStrategy, Passage};
 
 const APP_ID: &str = "bench_app";

@@ -12,10 +12,10 @@ mod support;
 
 use std::future::IntoFuture;
 
-use axum::routing::get;
 use axum::Router;
-use passage_identity::axum::PassageUser;
+use axum::routing::get;
 use passage_identity::Passage;
+use passage_identity::axum::PassageUser;
 
 /// Anyone may call this.
 async fn public() -> &'static str {

@@ -1,9 +1,9 @@
 //! The app's settings: [`Passage::app`] and its [`App`] handle.
 
+use crate::Passage;
 use crate::error::ManagementError;
 use crate::raw::types::AppInfo;
 use crate::transport;
-use crate::Passage;
 
 /// The app's settings, from [`Passage::app`].
 ///

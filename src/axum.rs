@@ -36,9 +36,9 @@
 use std::fmt;
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
-use axum::http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use crate::{AuthError, Claims, Passage};

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::secret::Secret;
 use crate::Passage;
+use crate::secret::Secret;
 
 /// The public Management API base URL, the default of [`PassageBuilder::api_base_url`].
 pub const DEFAULT_API_BASE_URL: &str = "https://api.passage.id/v1";
@@ -24,12 +24,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[non_exhaustive]
 pub enum ConfigError {
     /// The app id is empty or only white space.
-    #[error(
-        "the app id is empty: pass the id of your Passage app (Passage console, app settings)"
-    )]
+    #[error("the app id is empty: pass the id of your Passage app (Passage console, app settings)")]
     EmptyAppId,
     /// The app id holds characters that cannot be part of a URL path segment.
-    #[error("the app id {0:?} holds characters that are not allowed (only letters, digits, '-' and '_')")]
+    #[error(
+        "the app id {0:?} holds characters that are not allowed (only letters, digits, '-' and '_')"
+    )]
     InvalidAppId(String),
     /// The API key is empty or cannot be sent in an HTTP header. The key itself is not shown.
     #[error("the API key is empty or holds characters that cannot be sent in an HTTP header")]

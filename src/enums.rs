@@ -94,7 +94,7 @@ macro_rules! open_enum {
                 stringify!($name).to_owned()
             }
 
-            fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+            fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
                 open_schema(Self::KNOWN)
             }
         }

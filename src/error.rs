@@ -364,17 +364,17 @@ impl ManagementError {
                     Ok(body) => body,
                     Err(source) => return Self::transport(source, operation, request_id),
                 };
-                if !status.is_success() {
-                    if let Ok(api) = serde_json::from_slice::<ApiError>(&body) {
-                        return Self::Api {
-                            status,
-                            code: api.code,
-                            message: api.error,
-                            operation,
-                            request_id,
-                            retry_after,
-                        };
-                    }
+                if !status.is_success()
+                    && let Ok(api) = serde_json::from_slice::<ApiError>(&body)
+                {
+                    return Self::Api {
+                        status,
+                        code: api.code,
+                        message: api.error,
+                        operation,
+                        request_id,
+                        retry_after,
+                    };
                 }
                 let detail = if status.is_success() {
                     "a status the API does not document for this operation".to_owned()
@@ -659,8 +659,10 @@ mod tests {
 
     #[test]
     fn missing_api_key_says_how_to_fix_it() {
-        assert!(ManagementError::MissingApiKey
-            .to_string()
-            .contains("PassageBuilder::api_key"));
+        assert!(
+            ManagementError::MissingApiKey
+                .to_string()
+                .contains("PassageBuilder::api_key")
+        );
     }
 }

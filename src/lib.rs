@@ -42,13 +42,13 @@ mod users;
 
 pub use app::App;
 pub use auth::{
-    Audience, Auth, AuthError, AuthStrategy, Claims, KeyCacheStats, KeySetError, AUTH_COOKIE_NAME,
-    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY,
-    DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
+    AUTH_COOKIE_NAME, Audience, Auth, AuthError, AuthStrategy, Claims, DEFAULT_JWKS_COOLDOWN,
+    DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE,
+    KeyCacheStats, KeySetError, MAX_JWKS_SIZE,
 };
 pub use config::{
-    ConfigError, PassageBuilder, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    ConfigError, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT, PassageBuilder,
 };
 pub use error::ManagementError;
 pub use magic_link::{CreateMagicLink, MagicLink};
@@ -57,6 +57,6 @@ pub use phone::{PhoneNumber, PhoneNumberError};
 pub use retry::RetryPolicy;
 pub use transport::{PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
 pub use users::{
-    CreateUser, Filter, ListUsers, Op, SortField, SortOrder, UpdateUser, UserStream, Users,
-    MAX_PAGE_SIZE,
+    CreateUser, Filter, ListUsers, MAX_PAGE_SIZE, Op, SortField, SortOrder, UpdateUser, UserStream,
+    Users,
 };

@@ -241,10 +241,10 @@ fn check_relative_path(path: &str) -> Result<(), ManagementError> {
     }
     let scheme_end = path.find(':');
     let first_separator = path.find(['/', '?', '#']);
-    if let Some(colon) = scheme_end {
-        if first_separator.is_none_or(|sep| colon < sep) {
-            return invalid("must be a path relative to the app's origin, like /verify, not a URL");
-        }
+    if let Some(colon) = scheme_end
+        && first_separator.is_none_or(|sep| colon < sep)
+    {
+        return invalid("must be a path relative to the app's origin, like /verify, not a URL");
     }
     Ok(())
 }

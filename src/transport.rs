@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::Instrument;
 
 use crate::config::{Config, ConfigError};
 use crate::error::ManagementError;
-use crate::raw::{types::ApiError, Client, ResponseValue};
+use crate::raw::{Client, ResponseValue, types::ApiError};
 use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 

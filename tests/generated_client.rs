@@ -8,7 +8,7 @@ use axum::http::Method;
 use common::fixtures::{self, USER_ID};
 use common::recorder::Recorder;
 use passage_identity::raw::types;
-use passage_identity::{enums, Passage};
+use passage_identity::{Passage, enums};
 use serde_json::json;
 
 const APP: &str = "app_test";

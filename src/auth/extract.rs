@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use http::header::{AUTHORIZATION, COOKIE};
 use http::HeaderMap;
+use http::header::{AUTHORIZATION, COOKIE};
 
 use super::error::AuthError;
 

@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 
-use crate::config::{Config, ConfigError};
 use crate::Passage;
+use crate::config::{Config, ConfigError};
 
 pub use claims::{Audience, Claims};
 pub use error::{AuthError, KeySetError};
-pub use extract::{AuthStrategy, AUTH_COOKIE_NAME};
+pub use extract::{AUTH_COOKIE_NAME, AuthStrategy};
 pub use jwks::KeyCacheStats;
 pub(crate) use settings::AuthSettings;
 pub use settings::{

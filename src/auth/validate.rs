@@ -16,14 +16,14 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::crypto::aws_lc;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
-use super::claims::{AudienceRef, Claims, RegisteredClaims, REGISTERED};
-use super::error::{shown, AuthError};
+use super::claims::{AudienceRef, Claims, REGISTERED, RegisteredClaims};
+use super::error::{AuthError, shown};
 
 /// The checks that do not depend on keys, from the configuration.
 #[derive(Debug)]
@@ -169,10 +169,10 @@ impl Rules {
             return Err(AuthError::Expired { expired_at: exp });
         }
         let nbf = claims.nbf.map(|n| n.0);
-        if let Some(nbf) = nbf {
-            if now.saturating_add(leeway) < nbf {
-                return Err(AuthError::NotYetValid { not_before: nbf });
-            }
+        if let Some(nbf) = nbf
+            && now.saturating_add(leeway) < nbf
+        {
+            return Err(AuthError::NotYetValid { not_before: nbf });
         }
         let iss = claims.iss.ok_or(AuthError::MissingClaim { claim: "iss" })?;
         if *iss != *self.issuer {

@@ -189,7 +189,7 @@ async fn serve(options: Options) -> ExitCode {
 /// the JSON line is out is not missed; the future ends when one arrives.
 #[cfg(unix)]
 fn listen_for_stop() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     Ok(async move {
@@ -231,15 +231,21 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_explained() {
-        assert!(parse(args(&["--port", "http"]))
-            .unwrap_err()
-            .contains("port"));
-        assert!(parse(args(&["--port"]))
-            .unwrap_err()
-            .contains("needs a value"));
-        assert!(parse(args(&["--frobnicate"]))
-            .unwrap_err()
-            .contains("unknown"));
+        assert!(
+            parse(args(&["--port", "http"]))
+                .unwrap_err()
+                .contains("port")
+        );
+        assert!(
+            parse(args(&["--port"]))
+                .unwrap_err()
+                .contains("needs a value")
+        );
+        assert!(
+            parse(args(&["--frobnicate"]))
+                .unwrap_err()
+                .contains("unknown")
+        );
         assert!(parse(args(&["--port", "70000"])).is_err());
     }
 

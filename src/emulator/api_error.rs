@@ -1,8 +1,8 @@
 //! Errors in Passage's form: every non-2xx body is `{"code": "...", "error": "..."}`.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use crate::raw::types;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::context::{Context, Settings};
 use super::keys::{KeyRing, SigningKey};
 use super::server::{self, ServerHandle};
-use super::{state, Emulator, EmulatorError};
+use super::{Emulator, EmulatorError, state};
 use crate::secret::Secret;
 
 /// How many requests the log keeps by default (the oldest go first); see

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::api_error::ApiError;
 use super::app_info::MAGIC_LINK_TTL_SECONDS;
 use super::context::Settings;
-use super::state::{random_id, NewUser, Store};
+use super::state::{NewUser, Store, random_id};
 use super::validation::{check_relative_path, given, normalize_email, normalize_phone};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
@@ -49,16 +49,16 @@ pub(crate) fn create(
         Some(other) => {
             return Err(ApiError::invalid_request(format!(
                 "type {other:?} is not login or verify_identifier"
-            )))
-        }
-    };
-    if let Some(language) = request.language.as_deref().filter(|l| !l.is_empty()) {
-        if !LANGUAGES.contains(&language) {
-            return Err(ApiError::invalid_request(format!(
-                "language {language:?} is not one of {}",
-                LANGUAGES.join(", ")
             )));
         }
+    };
+    if let Some(language) = request.language.as_deref().filter(|l| !l.is_empty())
+        && !LANGUAGES.contains(&language)
+    {
+        return Err(ApiError::invalid_request(format!(
+            "language {language:?} is not one of {}",
+            LANGUAGES.join(", ")
+        )));
     }
     let ttl = request.ttl.unwrap_or(DEFAULT_TTL_MINUTES);
     if ttl < 1 {
@@ -73,12 +73,13 @@ pub(crate) fn create(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
-    if let Some(channel) = channel {
-        if channel != "email" && channel != "phone" {
-            return Err(ApiError::invalid_request(format!(
-                "channel {channel:?} is not email or phone"
-            )));
-        }
+    if let Some(channel) = channel
+        && channel != "email"
+        && channel != "phone"
+    {
+        return Err(ApiError::invalid_request(format!(
+            "channel {channel:?} is not email or phone"
+        )));
     }
 
     let email = given(request.email.as_deref());
@@ -125,7 +126,7 @@ pub(crate) fn create(
         _ => {
             return Err(ApiError::invalid_request(
                 "identify the user by exactly one of email, phone, or user_id (with channel)",
-            ))
+            ));
         }
     };
 

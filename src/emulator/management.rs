@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
-use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use super::api_error::ApiError;
@@ -20,7 +20,7 @@ use super::context::Context;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::listing::ListQuery;
 use super::magic_links::{self, MagicLinkRequest};
-use super::state::{now, Metadata, NewUser, UserChanges};
+use super::state::{Metadata, NewUser, UserChanges, now};
 use crate::enums::UserStatus;
 use crate::raw::types;
 

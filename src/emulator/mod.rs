@@ -62,10 +62,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-pub use builder::{EmulatorBuilder, DEFAULT_REQUEST_LOG_CAPACITY};
+pub use builder::{DEFAULT_REQUEST_LOG_CAPACITY, EmulatorBuilder};
 pub use error::EmulatorError;
 pub use faults::Fault;
-pub use keys::{jwks_document, SigningKey};
+pub use keys::{SigningKey, jwks_document};
 pub use log::RecordedRequest;
 pub use redact::REDACTED;
 pub use tokens::TokenOptions;

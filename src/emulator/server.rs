@@ -4,10 +4,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use super::api_error::ApiError;
 use super::connection::{Connection, CuttableListener};
 use super::context::Context;
-use super::{access, faults, log, management, tokens, EmulatorError};
+use super::{EmulatorError, access, faults, log, management, tokens};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use rand::distr::Alphanumeric;
 use rand::Rng;
+use rand::distr::Alphanumeric;
 use serde_json::{Map, Value};
 
 use super::api_error::ApiError;
@@ -215,19 +215,19 @@ impl Store {
         except: Option<&str>,
     ) -> Result<(), ApiError> {
         let taken = |owner: Option<&String>| owner.is_some_and(|id| Some(id.as_str()) != except);
-        if let Some(email) = email {
-            if taken(self.emails.get(email)) {
-                return Err(ApiError::invalid_request(format!(
-                    "a user with email {email:?} already exists"
-                )));
-            }
+        if let Some(email) = email
+            && taken(self.emails.get(email))
+        {
+            return Err(ApiError::invalid_request(format!(
+                "a user with email {email:?} already exists"
+            )));
         }
-        if let Some(phone) = phone {
-            if taken(self.phones.get(phone)) {
-                return Err(ApiError::invalid_request(format!(
-                    "a user with phone {phone:?} already exists"
-                )));
-            }
+        if let Some(phone) = phone
+            && taken(self.phones.get(phone))
+        {
+            return Err(ApiError::invalid_request(format!(
+                "a user with phone {phone:?} already exists"
+            )));
         }
         Ok(())
     }
@@ -292,34 +292,34 @@ impl Store {
         )?;
         let old_email = current.email.clone();
         let old_phone = current.phone.clone();
-        if let Some(email) = &email {
-            if *email != old_email {
-                self.emails.remove(&old_email);
-                if !email.is_empty() {
-                    self.emails.insert(email.clone(), id.to_owned());
-                }
+        if let Some(email) = &email
+            && *email != old_email
+        {
+            self.emails.remove(&old_email);
+            if !email.is_empty() {
+                self.emails.insert(email.clone(), id.to_owned());
             }
         }
-        if let Some(phone) = &phone {
-            if *phone != old_phone {
-                self.phones.remove(&old_phone);
-                if !phone.is_empty() {
-                    self.phones.insert(phone.clone(), id.to_owned());
-                }
+        if let Some(phone) = &phone
+            && *phone != old_phone
+        {
+            self.phones.remove(&old_phone);
+            if !phone.is_empty() {
+                self.phones.insert(phone.clone(), id.to_owned());
             }
         }
         let user = self.user_mut(id)?;
-        if let Some(email) = email {
-            if email != user.email {
-                user.email = email;
-                user.email_verified = false;
-            }
+        if let Some(email) = email
+            && email != user.email
+        {
+            user.email = email;
+            user.email_verified = false;
         }
-        if let Some(phone) = phone {
-            if phone != user.phone {
-                user.phone = phone;
-                user.phone_verified = false;
-            }
+        if let Some(phone) = phone
+            && phone != user.phone
+        {
+            user.phone = phone;
+            user.phone_verified = false;
         }
         if let Some(metadata) = changes.user_metadata {
             user.user_metadata = Some(metadata);

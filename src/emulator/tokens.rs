@@ -6,19 +6,19 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
-use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
+use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
+use super::EmulatorError;
 use super::api_error::ApiError;
 use super::context::{Context, Settings};
 use super::extract::ApiJson;
 use super::keys::{KeyRing, SigningKey};
-use super::EmulatorError;
 
 /// The lifetime of a token when nothing else is said.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(3600);
@@ -333,10 +333,10 @@ pub(crate) fn control_routes() -> Router<Arc<Context>> {
 
 async fn jwks(State(ctx): State<Arc<Context>>) -> Response {
     let mut response = Json(ctx.keys.jwks()).into_response();
-    if let Some(max_age) = ctx.settings.jwks_max_age() {
-        if let Ok(value) = HeaderValue::from_str(&format!("max-age={}", max_age.as_secs())) {
-            response.headers_mut().insert(CACHE_CONTROL, value);
-        }
+    if let Some(max_age) = ctx.settings.jwks_max_age()
+        && let Ok(value) = HeaderValue::from_str(&format!("max-age={}", max_age.as_secs()))
+    {
+        response.headers_mut().insert(CACHE_CONTROL, value);
     }
     response
 }

@@ -10,11 +10,11 @@ use futures_core::Stream;
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use super::filter::{self, Filter, SortField, SortOrder};
+use crate::Passage;
 use crate::enums::UserStatus;
 use crate::error::ManagementError;
 use crate::raw::types::{ListUsersResponse, UserSummary};
 use crate::transport;
-use crate::Passage;
 
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -331,13 +331,13 @@ impl<'a> ListUsers<'a> {
 
 impl Query {
     fn check(&self) -> Result<(), ManagementError> {
-        if let Some(limit) = self.limit {
-            if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-                return Err(ManagementError::invalid(
-                    "limit",
-                    format!("must be between 1 and {MAX_PAGE_SIZE}, not {limit}"),
-                ));
-            }
+        if let Some(limit) = self.limit
+            && !(1..=MAX_PAGE_SIZE).contains(&limit)
+        {
+            return Err(ManagementError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}, not {limit}"),
+            ));
         }
         if self.page == Some(0) {
             return Err(ManagementError::invalid(

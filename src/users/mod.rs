@@ -11,14 +11,14 @@ mod params;
 mod validate;
 
 pub use filter::{Filter, Op, SortField, SortOrder};
-pub use list::{ListUsers, UserStream, MAX_PAGE_SIZE};
+pub use list::{ListUsers, MAX_PAGE_SIZE, UserStream};
 pub use params::{CreateUser, UpdateUser};
 pub(crate) use validate::{email as check_email, id as check_id, phone as check_phone};
 
+use crate::Passage;
 use crate::error::ManagementError;
 use crate::raw::types::{PassageUser, WebAuthnDevice};
 use crate::transport;
-use crate::Passage;
 
 /// The app's users, from [`Passage::user`].
 ///

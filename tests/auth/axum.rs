@@ -1,11 +1,11 @@
 //! The axum extractors on a real server on 127.0.0.1, called with reqwest.
 
-use axum::routing::get;
 use axum::Router;
+use axum::routing::get;
 use passage_identity::axum::{AuthRejection, PassageClaims, PassageUser};
 use passage_identity::{AuthStrategy, Passage};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::common::auth::*;
 

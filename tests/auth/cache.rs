@@ -283,12 +283,14 @@ async fn the_first_load_is_retried_once_the_server_recovers() {
         .build()
         .unwrap();
     let token = server.token(key_a());
-    assert!(passage
-        .auth()
-        .validate_jwt(&token)
-        .await
-        .unwrap_err()
-        .is_server_error());
+    assert!(
+        passage
+            .auth()
+            .validate_jwt(&token)
+            .await
+            .unwrap_err()
+            .is_server_error()
+    );
     server.answer_status(200);
     assert_eq!(passage.auth().validate_jwt(&token).await.unwrap(), USER_ID);
     assert_eq!(server.fetches(), 2);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_lc_rs::hmac;
 use jsonwebtoken::crypto::CryptoProvider;
 use passage_identity::{Audience, AuthError, ConfigError, Passage};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::common::auth::*;
 

@@ -7,17 +7,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use axum::Router;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use passage_identity::emulator::{jwks_document, SigningKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use passage_identity::emulator::{SigningKey, jwks_document};
 use passage_identity::{Passage, PassageBuilder};
-use serde_json::{json, Value};
-use tokio::sync::{watch, Semaphore};
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 /// The app id of every auth test.

@@ -1,6 +1,6 @@
 //! Response bodies shaped like the service's, for stub servers.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub const USER_ID: &str = "0123456789abcdefABCDEF01";
 

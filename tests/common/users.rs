@@ -77,8 +77,8 @@ pub struct PagedServer {
 
 impl PagedServer {
     pub async fn start(answer: impl Fn(u64) -> serde_json::Value + Send + Sync + 'static) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
 
         let served = Arc::new(AtomicUsize::new(0));
         let answer = Arc::new(answer);

@@ -4,7 +4,7 @@ use passage_identity::emulator::Emulator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{api_error, app_path, call, call_raw, create_user, emulator, Auth};
+use crate::support::{Auth, api_error, app_path, call, call_raw, create_user, emulator};
 
 /// Every route behind the API key, with a user id that exists (the key is checked first).
 fn management_routes(emulator: &Emulator, user_id: &str) -> Vec<(Method, String)> {

@@ -3,12 +3,12 @@
 use std::time::{Duration, Instant};
 
 use http::Method;
+use passage_identity::RetryPolicy;
 use passage_identity::emulator::Fault;
 use passage_identity::raw::Error;
-use passage_identity::RetryPolicy;
 use reqwest::StatusCode;
 
-use crate::support::{app_path, call, call_raw, emulator, get_app, Auth};
+use crate::support::{Auth, app_path, call, call_raw, emulator, get_app};
 
 #[tokio::test]
 async fn a_status_fault_answers_with_a_passage_error_then_is_used_up() {
@@ -133,10 +133,12 @@ async fn a_malformed_body_is_an_html_page_with_status_200_by_default() {
     emulator.inject_fault(Fault::on(Method::GET, &path).malformed_body());
     let reply = call(&emulator, Method::GET, &path, None).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(
+        reply.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(reply.text.starts_with("<!DOCTYPE html>"));
     assert!(serde_json::from_str::<serde_json::Value>(&reply.text).is_err());
 }

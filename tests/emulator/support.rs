@@ -1,10 +1,10 @@
 //! Helpers of the emulator tests: starting one, creating users, calling it with plain HTTP, and
 //! reading errors.
 
+use passage_identity::Passage;
 use passage_identity::emulator::Emulator;
 use passage_identity::raw::types;
 use passage_identity::raw::{Error, ResponseValue};
-use passage_identity::Passage;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

@@ -5,12 +5,12 @@ use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use passage_identity::emulator::{Emulator, TokenOptions};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::support::{call, call_raw, emulator, Auth};
+use crate::support::{Auth, call, call_raw, emulator};
 
 async fn fetch_jwks(emulator: &Emulator) -> JwkSet {
     reqwest::get(emulator.jwks_url())
@@ -46,10 +46,12 @@ async fn the_jwks_holds_the_signing_key_as_an_rsa_jwk() {
     let emulator = emulator().await;
     let response = reqwest::get(emulator.jwks_url()).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     assert!(response.headers().get("cache-control").is_none());
     let jwks: Value = response.json().await.unwrap();
     let keys = jwks["keys"].as_array().unwrap();
@@ -294,9 +296,11 @@ async fn rotating_without_keeping_old_keys_retires_them() {
     assert_ne!(emulator.signing_kids()[0], old_kid);
     assert!(fetch_jwks(&emulator).await.find(&old_kid).is_none());
     assert!(verify(&emulator, &old_token).await.is_err());
-    assert!(verify(&emulator, &emulator.issue_token("u").unwrap())
-        .await
-        .is_ok());
+    assert!(
+        verify(&emulator, &emulator.issue_token("u").unwrap())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! `passage.user().list()`: one page, filters and order, and the stream across all pages.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
@@ -12,7 +12,7 @@ use passage_identity::enums::UserStatus;
 use passage_identity::{CreateUser, Filter, ManagementError, SortField, SortOrder};
 
 use crate::common::users::{
-    app_path, emulator, list_page, query_param, requests_to, without_retries, PagedServer,
+    PagedServer, app_path, emulator, list_page, query_param, requests_to, without_retries,
 };
 
 /// Creates `n` users `user{i}@example.com` without HTTP; returns their ids.

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use http::{Method, StatusCode};
 use passage_identity::emulator::Fault;
 use passage_identity::{CreateMagicLink, CreateUser};
-use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::common::users::{app_path, emulator, with_quick_retries};
 

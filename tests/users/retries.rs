@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
 use passage_identity::emulator::Fault;
-use passage_identity::{CreateMagicLink, CreateUser, RetryPolicy, UpdateUser, REQUEST_ID_HEADER};
+use passage_identity::{CreateMagicLink, CreateUser, REQUEST_ID_HEADER, RetryPolicy, UpdateUser};
 
 use crate::common::users::{app_path, emulator, requests_to, with_quick_retries, without_retries};
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use xtask::{check, regen, workspace_root, CheckOutcome};
+use xtask::{CheckOutcome, check, regen, workspace_root};
 
 /// The Prism version the contract test runs against.
 const PRISM_VERSION: &str = "5.14.2";

@@ -25,7 +25,7 @@ use jsonwebtoken::DecodingKey;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::auth::error::{shown, AuthError, KeySetError};
+use crate::auth::error::{AuthError, KeySetError, shown};
 
 use super::fetch::{Fetched, RemoteJwks};
 use super::key_set::KeySet;

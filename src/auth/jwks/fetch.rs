@@ -89,11 +89,11 @@ pub(crate) fn cache_control_max_age<'a>(
         if name.eq_ignore_ascii_case("no-store") || name.eq_ignore_ascii_case("no-cache") {
             return Some(Duration::ZERO);
         }
-        if name.eq_ignore_ascii_case("max-age") {
-            if let Some(seconds) = argument.and_then(delta_seconds) {
-                let age = Duration::from_secs(seconds);
-                max_age = Some(max_age.map_or(age, |shortest| shortest.min(age)));
-            }
+        if name.eq_ignore_ascii_case("max-age")
+            && let Some(seconds) = argument.and_then(delta_seconds)
+        {
+            let age = Duration::from_secs(seconds);
+            max_age = Some(max_age.map_or(age, |shortest| shortest.min(age)));
         }
     }
     max_age

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use filter::Filter;
-use order::{parse_order_by, Direction, SortField};
+use order::{Direction, SortField, parse_order_by};
 
 use super::api_error::ApiError;
 use super::state::{Store, UserRecord};

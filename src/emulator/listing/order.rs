@@ -77,7 +77,7 @@ pub(crate) fn parse_order_by(value: &str) -> Result<Vec<(SortField, Direction)>,
             _ => {
                 return Err(ApiError::invalid_request(format!(
                     "order_by: direction {direction:?} is not ASC or DESC"
-                )))
+                )));
             }
         };
         if !order.iter().any(|(f, _)| *f == field) {

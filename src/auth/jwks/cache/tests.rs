@@ -2,8 +2,8 @@
 
 use std::sync::atomic::AtomicUsize;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::sync::Semaphore;
 
 use super::*;
