@@ -48,13 +48,13 @@ pub fn generate(spec: &Path) -> Result<String, String> {
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
-        .with_inner_type(tokens("crate::transport::CallContext")?)
+        .with_inner_type(tokens("crate::management::raw::CallContext")?)
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");
     for name in OPEN_ENUMS {
         settings.with_replacement(
             name,
-            format!("crate::enums::{name}"),
+            format!("crate::management::enums::{name}"),
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
     }

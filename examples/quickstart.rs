@@ -114,7 +114,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     step("Create a magic link (not sent; its url and secret are credentials and stay unprinted)");
     let link = passage
-        .auth()
         .create_magic_link(
             CreateMagicLink::email(&email)
                 .send(false)

@@ -57,7 +57,7 @@ pub mod types {
         pub element_customization_dark: ElementCustomization,
         pub hosted: bool,
         pub hosted_subdomain: ::std::string::String,
-        pub hosted_theme: crate::enums::ThemeType,
+        pub hosted_theme: crate::management::enums::ThemeType,
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id_token_lifetime: ::std::option::Option<i64>,
@@ -82,9 +82,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
         pub session_timeout_length: i64,
-        pub technologies: ::std::vec::Vec<crate::enums::Technology>,
+        pub technologies: ::std::vec::Vec<crate::management::enums::Technology>,
         #[serde(rename = "type")]
-        pub type_: crate::enums::AppType,
+        pub type_: crate::management::enums::AppType,
         pub user_metadata_schema: ::std::vec::Vec<UserMetadataField>,
     }
     impl AppInfo {
@@ -159,7 +159,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ttl: ::std::option::Option<::std::num::NonZeroU64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<crate::enums::MagicLinkType>,
+        pub type_: ::std::option::Option<crate::management::enums::MagicLinkType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
@@ -286,7 +286,9 @@ pub mod types {
     )]
     pub struct ElementCustomization {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub passage_body_font_family: ::std::option::Option<crate::enums::FontFamily>,
+        pub passage_body_font_family: ::std::option::Option<
+            crate::management::enums::FontFamily,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub passage_body_text_color: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -296,7 +298,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub passage_container_max_width: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub passage_header_font_family: ::std::option::Option<crate::enums::FontFamily>,
+        pub passage_header_font_family: ::std::option::Option<
+            crate::management::enums::FontFamily,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub passage_header_text_color: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -451,7 +455,7 @@ pub mod types {
         ///Lifetime in minutes.
         pub ttl: i64,
         #[serde(rename = "type")]
-        pub type_: crate::enums::MagicLinkType,
+        pub type_: crate::management::enums::MagicLinkType,
         pub url: ::std::string::String,
         pub user_id: ::std::string::String,
     }
@@ -656,7 +660,7 @@ pub mod types {
         pub phone_verified: bool,
         pub recent_events: ::std::vec::Vec<UserEvent>,
         pub social_connections: SocialConnections,
-        pub status: crate::enums::UserStatus,
+        pub status: crate::management::enums::UserStatus,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Free-form metadata; null when none was set.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -666,7 +670,7 @@ pub mod types {
         ///Whether the user has registered a WebAuthn device.
         pub webauthn: bool,
         pub webauthn_devices: ::std::vec::Vec<WebAuthnDevice>,
-        pub webauthn_types: ::std::vec::Vec<crate::enums::WebAuthnType>,
+        pub webauthn_types: ::std::vec::Vec<crate::management::enums::WebAuthnType>,
     }
     impl PassageUser {
         pub fn builder() -> builder::PassageUser {
@@ -745,7 +749,7 @@ pub mod types {
     pub struct TimedAuthMethod {
         pub enabled: bool,
         pub ttl: i64,
-        pub ttl_display_unit: crate::enums::TtlDisplayUnit,
+        pub ttl_display_unit: crate::management::enums::TtlDisplayUnit,
     }
     impl TimedAuthMethod {
         pub fn builder() -> builder::TimedAuthMethod {
@@ -785,7 +789,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct UserEvent {
-        pub action: crate::enums::UserEventAction,
+        pub action: crate::management::enums::UserEventAction,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub completed_at: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
@@ -795,8 +799,10 @@ pub mod types {
         pub ip_addr: ::std::string::String,
         ///The social provider used, or null.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub social_login_type: ::std::option::Option<crate::enums::SocialConnectionType>,
-        pub status: crate::enums::UserEventStatus,
+        pub social_login_type: ::std::option::Option<
+            crate::management::enums::SocialConnectionType,
+        >,
+        pub status: crate::management::enums::UserEventStatus,
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
         pub user_agent: ::std::string::String,
@@ -823,7 +829,7 @@ pub mod types {
         pub profile: bool,
         pub registration: bool,
         #[serde(rename = "type")]
-        pub type_: crate::enums::UserMetadataFieldType,
+        pub type_: crate::management::enums::UserMetadataFieldType,
     }
     impl UserMetadataField {
         pub fn builder() -> builder::UserMetadataField {
@@ -866,7 +872,7 @@ pub mod types {
         pub login_count: i64,
         pub phone: ::std::string::String,
         pub phone_verified: bool,
-        pub status: crate::enums::UserStatus,
+        pub status: crate::management::enums::UserStatus,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub user_metadata: ::std::option::Option<
@@ -895,7 +901,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub last_login_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(rename = "type")]
-        pub type_: crate::enums::WebAuthnType,
+        pub type_: crate::management::enums::WebAuthnType,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub usage_count: i64,
     }
@@ -1046,7 +1052,7 @@ pub mod types {
                 ::std::string::String,
             >,
             hosted_theme: ::std::result::Result<
-                crate::enums::ThemeType,
+                crate::management::enums::ThemeType,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -1100,10 +1106,13 @@ pub mod types {
             >,
             session_timeout_length: ::std::result::Result<i64, ::std::string::String>,
             technologies: ::std::result::Result<
-                ::std::vec::Vec<crate::enums::Technology>,
+                ::std::vec::Vec<crate::management::enums::Technology>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<crate::enums::AppType, ::std::string::String>,
+            type_: ::std::result::Result<
+                crate::management::enums::AppType,
+                ::std::string::String,
+            >,
             user_metadata_schema: ::std::result::Result<
                 ::std::vec::Vec<super::UserMetadataField>,
                 ::std::string::String,
@@ -1436,7 +1445,7 @@ pub mod types {
             }
             pub fn hosted_theme<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::ThemeType>,
+                T: ::std::convert::TryInto<crate::management::enums::ThemeType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.hosted_theme = value
@@ -1710,7 +1719,9 @@ pub mod types {
             }
             pub fn technologies<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::enums::Technology>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<crate::management::enums::Technology>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.technologies = value
@@ -1722,7 +1733,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::AppType>,
+                T: ::std::convert::TryInto<crate::management::enums::AppType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -2000,7 +2011,7 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<crate::enums::MagicLinkType>,
+                ::std::option::Option<crate::management::enums::MagicLinkType>,
                 ::std::string::String,
             >,
             user_id: ::std::result::Result<
@@ -2134,7 +2145,7 @@ pub mod types {
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::enums::MagicLinkType>,
+                    ::std::option::Option<crate::management::enums::MagicLinkType>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2326,7 +2337,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ElementCustomization {
             passage_body_font_family: ::std::result::Result<
-                ::std::option::Option<crate::enums::FontFamily>,
+                ::std::option::Option<crate::management::enums::FontFamily>,
                 ::std::string::String,
             >,
             passage_body_text_color: ::std::result::Result<
@@ -2342,7 +2353,7 @@ pub mod types {
                 ::std::string::String,
             >,
             passage_header_font_family: ::std::result::Result<
-                ::std::option::Option<crate::enums::FontFamily>,
+                ::std::option::Option<crate::management::enums::FontFamily>,
                 ::std::string::String,
             >,
             passage_header_text_color: ::std::result::Result<
@@ -2436,7 +2447,7 @@ pub mod types {
             pub fn passage_body_font_family<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::enums::FontFamily>,
+                    ::std::option::Option<crate::management::enums::FontFamily>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2494,7 +2505,7 @@ pub mod types {
             pub fn passage_header_font_family<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::enums::FontFamily>,
+                    ::std::option::Option<crate::management::enums::FontFamily>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3165,7 +3176,7 @@ pub mod types {
             secret: ::std::result::Result<::std::string::String, ::std::string::String>,
             ttl: ::std::result::Result<i64, ::std::string::String>,
             type_: ::std::result::Result<
-                crate::enums::MagicLinkType,
+                crate::management::enums::MagicLinkType,
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -3272,7 +3283,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::MagicLinkType>,
+                T: ::std::convert::TryInto<crate::management::enums::MagicLinkType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -3519,7 +3530,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                crate::enums::UserStatus,
+                crate::management::enums::UserStatus,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -3538,7 +3549,7 @@ pub mod types {
                 ::std::string::String,
             >,
             webauthn_types: ::std::result::Result<
-                ::std::vec::Vec<crate::enums::WebAuthnType>,
+                ::std::vec::Vec<crate::management::enums::WebAuthnType>,
                 ::std::string::String,
             >,
         }
@@ -3720,7 +3731,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::UserStatus>,
+                T: ::std::convert::TryInto<crate::management::enums::UserStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -3786,7 +3797,9 @@ pub mod types {
             }
             pub fn webauthn_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<crate::enums::WebAuthnType>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<crate::management::enums::WebAuthnType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.webauthn_types = value
@@ -4088,7 +4101,7 @@ pub mod types {
             enabled: ::std::result::Result<bool, ::std::string::String>,
             ttl: ::std::result::Result<i64, ::std::string::String>,
             ttl_display_unit: ::std::result::Result<
-                crate::enums::TtlDisplayUnit,
+                crate::management::enums::TtlDisplayUnit,
                 ::std::string::String,
             >,
         }
@@ -4130,7 +4143,7 @@ pub mod types {
             }
             pub fn ttl_display_unit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::TtlDisplayUnit>,
+                T: ::std::convert::TryInto<crate::management::enums::TtlDisplayUnit>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ttl_display_unit = value
@@ -4254,7 +4267,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UserEvent {
             action: ::std::result::Result<
-                crate::enums::UserEventAction,
+                crate::management::enums::UserEventAction,
                 ::std::string::String,
             >,
             completed_at: ::std::result::Result<
@@ -4268,11 +4281,11 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             ip_addr: ::std::result::Result<::std::string::String, ::std::string::String>,
             social_login_type: ::std::result::Result<
-                ::std::option::Option<crate::enums::SocialConnectionType>,
+                ::std::option::Option<crate::management::enums::SocialConnectionType>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                crate::enums::UserEventStatus,
+                crate::management::enums::UserEventStatus,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -4308,7 +4321,7 @@ pub mod types {
         impl UserEvent {
             pub fn action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::UserEventAction>,
+                T: ::std::convert::TryInto<crate::management::enums::UserEventAction>,
                 T::Error: ::std::fmt::Display,
             {
                 self.action = value
@@ -4369,7 +4382,7 @@ pub mod types {
             pub fn social_login_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::enums::SocialConnectionType>,
+                    ::std::option::Option<crate::management::enums::SocialConnectionType>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4384,7 +4397,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::UserEventStatus>,
+                T: ::std::convert::TryInto<crate::management::enums::UserEventStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -4482,7 +4495,7 @@ pub mod types {
             profile: ::std::result::Result<bool, ::std::string::String>,
             registration: ::std::result::Result<bool, ::std::string::String>,
             type_: ::std::result::Result<
-                crate::enums::UserMetadataFieldType,
+                crate::management::enums::UserMetadataFieldType,
                 ::std::string::String,
             >,
         }
@@ -4561,7 +4574,9 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::UserMetadataFieldType>,
+                T: ::std::convert::TryInto<
+                    crate::management::enums::UserMetadataFieldType,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -4658,7 +4673,7 @@ pub mod types {
             phone: ::std::result::Result<::std::string::String, ::std::string::String>,
             phone_verified: ::std::result::Result<bool, ::std::string::String>,
             status: ::std::result::Result<
-                crate::enums::UserStatus,
+                crate::management::enums::UserStatus,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -4809,7 +4824,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::UserStatus>,
+                T: ::std::convert::TryInto<crate::management::enums::UserStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -4905,7 +4920,7 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                crate::enums::WebAuthnType,
+                crate::management::enums::WebAuthnType,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -5006,7 +5021,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::enums::WebAuthnType>,
+                T: ::std::convert::TryInto<crate::management::enums::WebAuthnType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -5181,7 +5196,7 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::transport::CallContext,
+    pub(crate) inner: crate::management::raw::CallContext,
 }
 impl Client {
     /// Create a new client.
@@ -5189,7 +5204,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::transport::CallContext) -> Self {
+    pub fn new(baseurl: &str, inner: crate::management::raw::CallContext) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -5208,7 +5223,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::transport::CallContext,
+        inner: crate::management::raw::CallContext,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -5217,7 +5232,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::transport::CallContext> for Client {
+impl ClientInfo<crate::management::raw::CallContext> for Client {
     fn api_version() -> &'static str {
         "1"
     }
@@ -5227,11 +5242,11 @@ impl ClientInfo<crate::transport::CallContext> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::transport::CallContext {
+    fn inner(&self) -> &crate::management::raw::CallContext {
         &self.inner
     }
 }
-impl ClientHooks<crate::transport::CallContext> for &Client {}
+impl ClientHooks<crate::management::raw::CallContext> for &Client {}
 impl Client {
     /**Get the app's settings
 

@@ -5,8 +5,13 @@
 //! Management API.
 //!
 //! - [`Passage`] is the facade: build one per app with [`Passage::builder`] or [`Passage::new`].
-//! - [`raw`] is the complete low-level client generated from `openapi/` by progenitor.
-//! - [`enums`] holds the open enums the API may extend.
+//!   Its methods list everything the crate does.
+//! - [`auth`] is the half that checks tokens; it needs no API key.
+//! - [`management`] is the half that calls the Management API with the key: [`users`], magic
+//!   links, app info, errors and retries. [`raw`] is its complete low-level client, generated
+//!   from `openapi/` by progenitor, and [`enums`] the open enums the API may extend.
+//! - `axum` (feature `axum`) plugs authentication into axum; `emulator` (feature `emulator`)
+//!   is a Passage on loopback for tests and local development.
 //!
 //! ```
 //! use passage_identity::Passage;
@@ -19,44 +24,25 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod app;
-mod auth;
+pub mod auth;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
-mod config;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
-pub mod enums;
-mod error;
-mod magic_link;
+pub mod management;
 mod passage;
-mod phone;
-pub mod raw;
-mod retry;
 mod secret;
-mod transport;
-mod users;
 
-pub use app::App;
-pub use auth::{
-    AUTH_COOKIE_NAME, Audience, Auth, AuthError, AuthStrategy, Claims, DEFAULT_JWKS_COOLDOWN,
-    DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE,
-    KeyCacheStats, KeySetError, MAX_JWKS_SIZE,
+#[doc(inline)]
+pub use management::{enums, raw, users};
+
+pub use auth::{AuthError, AuthStrategy, Claims};
+pub use management::{
+    CreateMagicLink, MagicLink, ManagementError, PhoneNumber, PhoneNumberError, RetryPolicy,
 };
-pub use config::{
-    ConfigError, DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, PassageBuilder,
-};
-pub use error::ManagementError;
-pub use magic_link::{CreateMagicLink, MagicLink};
-pub use passage::Passage;
-pub use phone::{PhoneNumber, PhoneNumberError};
-pub use retry::RetryPolicy;
-pub use transport::{PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
-pub use users::{
-    CreateUser, Filter, ListUsers, MAX_PAGE_SIZE, Op, SortField, SortOrder, UpdateUser, UserStream,
-    Users,
-};
+pub use passage::{ConfigError, Passage, PassageBuilder};
+pub use users::{CreateUser, UpdateUser};

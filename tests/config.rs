@@ -88,7 +88,7 @@ fn a_zero_timeout_or_connect_timeout_is_a_config_error_naming_the_setting() {
 
 #[test]
 fn the_base_urls_in_use_are_written_as_given_without_a_trailing_slash() {
-    use passage_identity::{DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL};
+    use passage_identity::{auth::DEFAULT_AUTH_BASE_URL, management::DEFAULT_API_BASE_URL};
     let passage = Passage::new("app_1", "key").unwrap();
     assert_eq!(passage.api_base_url(), DEFAULT_API_BASE_URL);
     assert_eq!(passage.auth_base_url(), DEFAULT_AUTH_BASE_URL);

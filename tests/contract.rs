@@ -15,8 +15,8 @@ use futures_util::StreamExt;
 use passage_identity::enums::{MagicLinkType, UserStatus};
 use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
 use passage_identity::{
-    CreateMagicLink, CreateUser, Filter, ManagementError, Passage, RetryPolicy, SortField,
-    SortOrder, UpdateUser,
+    CreateMagicLink, CreateUser, ManagementError, Passage, RetryPolicy, UpdateUser,
+    users::{Filter, SortField, SortOrder},
 };
 
 const SPEC: &str = concat!(
@@ -264,28 +264,30 @@ async fn every_facade_method_sends_requests_the_spec_accepts() {
         calls.check("user().list().stream() first page", user);
     }
 
-    let auth = passage.auth();
     calls.check(
-        "auth().create_magic_link(email, every option)",
-        auth.create_magic_link(
-            CreateMagicLink::email("ada@example.com")
-                .link_type(MagicLinkType::Login)
-                .send(true)
-                .language(MagicLinkLanguage::De)
-                .magic_link_path("/verify")
-                .redirect_url("/dashboard")
-                .ttl_minutes(15),
-        )
-        .await,
-    );
-    calls.check(
-        "auth().create_magic_link(phone)",
-        auth.create_magic_link(CreateMagicLink::phone("+15551234567").verify_identifier())
+        "create_magic_link(email, every option)",
+        passage
+            .create_magic_link(
+                CreateMagicLink::email("ada@example.com")
+                    .link_type(MagicLinkType::Login)
+                    .send(true)
+                    .language(MagicLinkLanguage::De)
+                    .magic_link_path("/verify")
+                    .redirect_url("/dashboard")
+                    .ttl_minutes(15),
+            )
             .await,
     );
     calls.check(
-        "auth().create_magic_link(user id, channel)",
-        auth.create_magic_link(CreateMagicLink::user_id("u1", MagicLinkChannel::Phone).send(false))
+        "create_magic_link(phone)",
+        passage
+            .create_magic_link(CreateMagicLink::phone("+15551234567").verify_identifier())
+            .await,
+    );
+    calls.check(
+        "create_magic_link(user id, channel)",
+        passage
+            .create_magic_link(CreateMagicLink::user_id("u1", MagicLinkChannel::Phone).send(false))
             .await,
     );
 

@@ -83,7 +83,7 @@ fn unix_time(seconds: i64) -> SystemTime {
 /// The `aud` claim: one audience or several.
 ///
 /// ```
-/// use passage_identity::Audience;
+/// use passage_identity::auth::Audience;
 ///
 /// let aud = Audience::Many(vec!["https://example.withpassage.com".into(), "app_123".into()]);
 /// assert!(aud.contains("app_123"));
@@ -102,7 +102,7 @@ impl Audience {
     /// Whether `audience` is one of the values.
     ///
     /// ```
-    /// assert!(passage_identity::Audience::One("app_123".into()).contains("app_123"));
+    /// assert!(passage_identity::auth::Audience::One("app_123".into()).contains("app_123"));
     /// ```
     pub fn contains(&self, audience: &str) -> bool {
         self.iter().any(|a| a == audience)
@@ -111,7 +111,7 @@ impl Audience {
     /// The values, in order.
     ///
     /// ```
-    /// let aud = passage_identity::Audience::One("app_123".into());
+    /// let aud = passage_identity::auth::Audience::One("app_123".into());
     /// assert_eq!(aud.iter().collect::<Vec<_>>(), ["app_123"]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = &str> {

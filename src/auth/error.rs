@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::extract::AuthStrategy;
+use super::settings::AuthStrategy;
 
 /// Why a request was not authenticated.
 ///
@@ -193,7 +193,7 @@ impl AuthError {
 ///
 /// ```no_run
 /// # async fn demo(passage: passage_identity::Passage) {
-/// use passage_identity::{AuthError, KeySetError};
+/// use passage_identity::{AuthError, auth::KeySetError};
 ///
 /// if let Err(AuthError::KeySetUnavailable(error)) = passage.auth().warm_up().await {
 ///     match &*error {

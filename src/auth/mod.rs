@@ -1,38 +1,40 @@
-//! Authenticating requests: Passage-issued JWTs checked against the app's keys.
+//! Authenticating requests: Passage-issued JWTs checked against the app's keys. This half of the
+//! crate needs no API key and knows nothing of the Management API.
 //!
-//! The flow is one way: [`extract`] finds the token in the request, [`validate`] checks its shape
-//! and header, [`jwks`] supplies the key named by its `kid`, [`validate`] checks the signature
-//! and the claims, and the user id comes out. [`settings`] holds the builder options,
-//! [`error`] the reasons for a rejection, [`claims`] what a verified token says.
+//! The flow is one way: `token_source` finds the token in the request, `verify` checks its shape
+//! and header, `jwks` supplies the key named by its `kid`, `verify` checks the signature and the
+//! claims, and the user id comes out. `settings` holds what can be configured (defaults and
+//! bounds), `error` the reasons for a rejection, `claims` what a verified token says.
+//!
+//! Reach it through [`Passage::auth`](crate::Passage::auth) and
+//! [`Passage::authenticate_request`](crate::Passage::authenticate_request).
 
 mod claims;
 mod error;
-mod extract;
 mod jwks;
 mod settings;
-mod validate;
+mod token_source;
+mod verify;
 
 use std::sync::Arc;
 
 use http::HeaderMap;
-
-use crate::Passage;
-use crate::config::{Config, ConfigError};
+use reqwest::Url;
 
 pub use claims::{Audience, Claims};
 pub use error::{AuthError, KeySetError};
-pub use extract::{AUTH_COOKIE_NAME, AuthStrategy};
 pub use jwks::KeyCacheStats;
-pub(crate) use settings::AuthSettings;
+pub(crate) use settings::{AuthSettings, OutOfBounds};
 pub use settings::{
-    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY,
-    DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
+    AuthStrategy, DEFAULT_AUTH_BASE_URL, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE,
+    DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
 };
+pub use token_source::AUTH_COOKIE_NAME;
 
 use jwks::cache::{CachePolicy, KeyCache};
 use jwks::fetch::RemoteJwks;
 use jwks::key_set::KeySet;
-use validate::{Rules, Verified};
+use verify::{Rules, Verified};
 
 /// The token verifier and its key cache, owned by the `Passage` value.
 pub(crate) struct Authenticator {
@@ -42,26 +44,24 @@ pub(crate) struct Authenticator {
 }
 
 impl Authenticator {
-    pub(crate) fn new(config: &Config, http: reqwest::Client) -> Result<Self, ConfigError> {
-        let settings = &config.auth;
-        settings.check()?;
+    /// A verifier for the tokens of `app_id` issued by `issuer`, with keys from `jwks_url` (or
+    /// the fixed `jwks_json` of the settings). Fails only on a fixed key set that cannot be read.
+    pub(crate) fn new(
+        app_id: &str,
+        issuer: String,
+        jwks_url: Url,
+        settings: &AuthSettings,
+        http: reqwest::Client,
+    ) -> Result<Self, KeySetError> {
         let policy = CachePolicy {
             cooldown: settings.jwks_cooldown,
             max_age: settings.jwks_max_age,
         };
         let keys = match &settings.jwks_json {
-            Some(json) => {
-                let keys = KeySet::from_json(json.as_bytes()).map_err(|e| {
-                    ConfigError::InvalidSetting {
-                        setting: "jwks_json",
-                        reason: ErrorChain(&e).to_string(),
-                    }
-                })?;
-                KeyCache::fixed(keys, policy)
-            }
+            Some(json) => KeyCache::fixed(KeySet::from_json(json.as_bytes())?, policy),
             None => KeyCache::remote(
                 RemoteJwks {
-                    url: config.jwks_url.clone(),
+                    url: jwks_url,
                     http,
                     timeout: settings.jwks_timeout,
                     max_size: MAX_JWKS_SIZE,
@@ -69,11 +69,11 @@ impl Authenticator {
                 policy,
             ),
         };
-        let mut audiences = vec![config.app_id.clone()];
+        let mut audiences = vec![app_id.to_owned()];
         audiences.extend(settings.extra_audiences.iter().cloned());
         Ok(Self {
             rules: Rules {
-                issuer: config.issuer.clone(),
+                issuer,
                 audiences,
                 leeway: settings.leeway,
                 max_token_size: settings.max_token_size,
@@ -83,7 +83,16 @@ impl Authenticator {
         })
     }
 
-    async fn validate<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
+    /// Finds the token of a request where the strategy says, then validates it.
+    pub(crate) async fn authenticate<T: Verified>(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<T, AuthError> {
+        let token = token_source::token_from_headers(headers, self.strategy)?;
+        self.validate(token).await
+    }
+
+    pub(crate) async fn validate<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
         let result = self.validate_inner(token).await;
         if let Err(error) = &result {
             tracing::debug!(code = error.code(), error = %error, "Passage token rejected");
@@ -114,59 +123,23 @@ impl std::fmt::Display for ErrorChain<'_> {
     }
 }
 
-/// Token validation and magic links, from [`Passage::auth`].
-#[derive(Clone, Copy, Debug)]
+/// Token validation and the key cache, from [`Passage::auth`](crate::Passage::auth).
+#[derive(Clone, Copy)]
 pub struct Auth<'a> {
-    pub(crate) passage: &'a Passage,
+    authenticator: &'a Authenticator,
 }
 
-impl Passage {
-    /// Token validation and magic links.
-    ///
-    /// ```
-    /// let passage = passage_identity::Passage::builder("my-app-id").build()?;
-    /// let auth = passage.auth();
-    /// assert!(auth.key_ids().is_empty()); // nothing fetched yet
-    /// # Ok::<(), passage_identity::ConfigError>(())
-    /// ```
-    pub fn auth(&self) -> Auth<'_> {
-        Auth { passage: self }
+impl std::fmt::Debug for Auth<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("key_ids", &self.key_ids())
+            .finish_non_exhaustive()
     }
+}
 
-    /// Authenticates a request by its headers and returns the user id.
-    ///
-    /// The token is taken from where the [`AuthStrategy`] says (by default the `psg_auth_token`
-    /// cookie), then checked like [`Auth::validate_jwt`] does. A request without a token fails
-    /// with [`AuthError::MissingCredentials`].
-    ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage, request: http::Request<()>) {
-    /// match passage.authenticate_request(request.headers()).await {
-    ///     Ok(user_id) => println!("request from {user_id}"),
-    ///     Err(e) if e.is_server_error() => println!("503: {e}"),
-    ///     Err(e) => println!("401: {e}"),
-    /// }
-    /// # }
-    /// ```
-    pub async fn authenticate_request(&self, headers: &HeaderMap) -> Result<String, AuthError> {
-        let token = extract::token_from_headers(headers, self.inner.auth.strategy)?;
-        self.auth().validate_jwt(token).await
-    }
-
-    /// Authenticates a request by its headers and returns the verified claims of its token.
-    ///
-    /// ```no_run
-    /// # async fn demo(passage: passage_identity::Passage, headers: http::HeaderMap) -> Result<(), passage_identity::AuthError> {
-    /// let claims = passage.authenticate_request_claims(&headers).await?;
-    /// println!("{} until {:?}", claims.sub, claims.expires_at());
-    /// # Ok(()) }
-    /// ```
-    pub async fn authenticate_request_claims(
-        &self,
-        headers: &HeaderMap,
-    ) -> Result<Claims, AuthError> {
-        let token = extract::token_from_headers(headers, self.inner.auth.strategy)?;
-        self.auth().validate_jwt_claims(token).await
+impl<'a> Auth<'a> {
+    pub(crate) fn new(authenticator: &'a Authenticator) -> Self {
+        Self { authenticator }
     }
 }
 
@@ -174,7 +147,7 @@ impl Auth<'_> {
     /// Validates a Passage token and returns the user id (its `sub`).
     ///
     /// The token must be signed with RS256 by a key of the app's JWKS (named by `kid`), must not
-    /// be expired or not yet valid, must be issued by [`Passage::issuer`] for this app (`aud`),
+    /// be expired or not yet valid, must be issued by [`Passage::issuer`](crate::Passage::issuer) for this app (`aud`),
     /// and must name a user. Keys are fetched on first use and cached; see
     /// [`warm_up`](Self::warm_up).
     ///
@@ -185,7 +158,7 @@ impl Auth<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn validate_jwt(&self, token: &str) -> Result<String, AuthError> {
-        self.passage.inner.auth.validate(token).await
+        self.authenticator.validate(token).await
     }
 
     /// Validates a Passage token like [`validate_jwt`](Self::validate_jwt) and returns all its
@@ -198,7 +171,7 @@ impl Auth<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn validate_jwt_claims(&self, token: &str) -> Result<Claims, AuthError> {
-        self.passage.inner.auth.validate(token).await
+        self.authenticator.validate(token).await
     }
 
     /// Fetches the app's key set now unless it is loaded, so the first request does not wait
@@ -212,7 +185,7 @@ impl Auth<'_> {
     /// # Ok(()) }
     /// ```
     pub async fn warm_up(&self) -> Result<(), AuthError> {
-        self.passage.inner.auth.keys.warm_up().await
+        self.authenticator.keys.warm_up().await
     }
 
     /// The ids of the signing keys in use, sorted; empty before the first fetch.
@@ -223,7 +196,7 @@ impl Auth<'_> {
     /// # Ok::<(), passage_identity::ConfigError>(())
     /// ```
     pub fn key_ids(&self) -> Vec<String> {
-        self.passage.inner.auth.keys.stats().key_ids
+        self.authenticator.keys.stats().key_ids
     }
 
     /// A snapshot of the key cache: keys, fetch counts, age, last error.
@@ -235,6 +208,6 @@ impl Auth<'_> {
     /// # Ok::<(), passage_identity::ConfigError>(())
     /// ```
     pub fn key_cache_stats(&self) -> KeyCacheStats {
-        self.passage.inner.auth.keys.stats()
+        self.authenticator.keys.stats()
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use passage_identity::{AuthError, ConfigError, KeySetError, Passage};
+use passage_identity::{AuthError, ConfigError, Passage, auth::KeySetError};
 use serde_json::json;
 use tokio::sync::Barrier;
 

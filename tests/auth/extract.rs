@@ -2,7 +2,7 @@
 
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderMap, HeaderValue};
-use passage_identity::{AUTH_COOKIE_NAME, AuthError, AuthStrategy, Passage};
+use passage_identity::{AuthError, AuthStrategy, Passage, auth::AUTH_COOKIE_NAME};
 
 use crate::common::auth::*;
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_lc_rs::hmac;
 use jsonwebtoken::crypto::CryptoProvider;
-use passage_identity::{Audience, AuthError, ConfigError, Passage};
+use passage_identity::{AuthError, ConfigError, Passage, auth::Audience};
 use serde_json::{Value, json};
 
 use crate::common::auth::*;

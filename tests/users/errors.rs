@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 use passage_identity::emulator::Fault;
-use passage_identity::{CreateUser, ManagementError, Passage, REQUEST_ID_HEADER, RetryPolicy};
+use passage_identity::{
+    CreateUser, ManagementError, Passage, RetryPolicy, management::REQUEST_ID_HEADER,
+};
 
 use crate::common::users::{app_path, emulator, requests_to, without_retries};
 

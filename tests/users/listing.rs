@@ -9,7 +9,10 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::{Method, StatusCode};
 use passage_identity::emulator::{Emulator, Fault};
 use passage_identity::enums::UserStatus;
-use passage_identity::{CreateUser, Filter, ManagementError, SortField, SortOrder};
+use passage_identity::{
+    CreateUser, ManagementError,
+    users::{Filter, SortField, SortOrder},
+};
 
 use crate::common::users::{
     PagedServer, app_path, emulator, list_page, query_param, requests_to, without_retries,

@@ -59,7 +59,6 @@ async fn make_calls() -> [String; 2] {
     passage.user().get("nobody").await.unwrap_err();
     passage.user().list().limit(5).send().await.unwrap();
     let link = passage
-        .auth()
         .create_magic_link(CreateMagicLink::user_id(
             &user.id,
             passage_identity::raw::types::MagicLinkChannel::Email,

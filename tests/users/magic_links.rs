@@ -1,4 +1,4 @@
-//! `passage.auth().create_magic_link(..)`: by email, by phone, by user id and channel, with
+//! `passage.create_magic_link(..)`: by email, by phone, by user id and channel, with
 //! every option.
 
 use http::Method;
@@ -18,7 +18,6 @@ async fn link_by_email_is_for_the_user_with_that_email() {
         .unwrap();
     let link = emulator
         .passage()
-        .auth()
         .create_magic_link(CreateMagicLink::email("ada@example.com"))
         .await
         .unwrap();
@@ -38,7 +37,6 @@ async fn link_by_phone_is_for_the_user_with_that_phone() {
         .unwrap();
     let link = emulator
         .passage()
-        .auth()
         .create_magic_link(CreateMagicLink::phone("+15551234567"))
         .await
         .unwrap();
@@ -54,7 +52,6 @@ async fn link_by_user_id_goes_over_the_chosen_channel() {
         .unwrap();
     let link = emulator
         .passage()
-        .auth()
         .create_magic_link(CreateMagicLink::user_id(&user.id, MagicLinkChannel::Phone))
         .await
         .unwrap();
@@ -70,7 +67,6 @@ async fn every_option_is_sent_as_the_api_names_it() {
         .unwrap();
     let link = emulator
         .passage()
-        .auth()
         .create_magic_link(
             CreateMagicLink::email("ada@example.com")
                 .verify_identifier()
@@ -110,7 +106,6 @@ async fn a_verify_link_for_an_unknown_email_is_user_not_found() {
     let emulator = emulator().await;
     let error = emulator
         .passage()
-        .auth()
         .create_magic_link(CreateMagicLink::email("nobody@example.com").verify_identifier())
         .await
         .unwrap_err();
@@ -125,7 +120,6 @@ async fn debug_output_of_a_link_hides_its_url_and_secret() {
         .unwrap();
     let link = emulator
         .passage()
-        .auth()
         .create_magic_link(CreateMagicLink::email("ada@example.com"))
         .await
         .unwrap();
@@ -159,7 +153,6 @@ async fn an_undecodable_link_answer_does_not_keep_the_secret_in_the_error() {
             body.clone(),
         );
         let error = passage
-            .auth()
             .create_magic_link(CreateMagicLink::email("ada@example.com"))
             .await
             .unwrap_err();
@@ -185,7 +178,6 @@ async fn a_link_by_phone_names_the_phone_channel() {
         .unwrap();
     emulator
         .passage()
-        .auth()
         .create_magic_link(CreateMagicLink::phone("+15551234567").send(true))
         .await
         .unwrap();

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
 use passage_identity::emulator::Fault;
-use passage_identity::{CreateMagicLink, CreateUser, REQUEST_ID_HEADER, RetryPolicy, UpdateUser};
+use passage_identity::{
+    CreateMagicLink, CreateUser, RetryPolicy, UpdateUser, management::REQUEST_ID_HEADER,
+};
 
 use crate::common::users::{app_path, emulator, requests_to, with_quick_retries, without_retries};
 
@@ -111,7 +113,6 @@ async fn create_magic_link_after_a_503_is_not_retried() {
     let path = app_path(&emulator, "/magic-links");
     emulator.inject_fault(Fault::on(Method::POST, &path).status(StatusCode::SERVICE_UNAVAILABLE));
     let error = with_quick_retries(&emulator, 3)
-        .auth()
         .create_magic_link(CreateMagicLink::email("ada@example.com"))
         .await
         .unwrap_err();

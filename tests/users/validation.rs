@@ -4,7 +4,9 @@
 use futures_util::StreamExt;
 use passage_identity::emulator::Emulator;
 use passage_identity::raw::types::MagicLinkChannel;
-use passage_identity::{CreateMagicLink, CreateUser, Filter, ManagementError, Passage, UpdateUser};
+use passage_identity::{
+    CreateMagicLink, CreateUser, ManagementError, Passage, UpdateUser, users::Filter,
+};
 
 use crate::common::users::{emulator, invalid_field};
 
@@ -264,20 +266,25 @@ async fn a_stream_with_a_bad_page_size_yields_the_error_once_then_ends() {
 #[tokio::test]
 async fn magic_links_reject_bad_identifiers() {
     let emulator = emulator().await;
-    let auth = emulator.passage().auth();
+    let passage = emulator.passage();
     rejected_locally(
         &emulator,
-        auth.create_magic_link(CreateMagicLink::email("nope")).await,
+        passage
+            .create_magic_link(CreateMagicLink::email("nope"))
+            .await,
         "email",
     );
     rejected_locally(
         &emulator,
-        auth.create_magic_link(CreateMagicLink::phone("555")).await,
+        passage
+            .create_magic_link(CreateMagicLink::phone("555"))
+            .await,
         "phone",
     );
     rejected_locally(
         &emulator,
-        auth.create_magic_link(CreateMagicLink::user_id("", MagicLinkChannel::Email))
+        passage
+            .create_magic_link(CreateMagicLink::user_id("", MagicLinkChannel::Email))
             .await,
         "user_id",
     );
@@ -290,7 +297,6 @@ async fn magic_links_live_at_least_one_minute() {
         &emulator,
         emulator
             .passage()
-            .auth()
             .create_magic_link(CreateMagicLink::email("ada@example.com").ttl_minutes(0))
             .await,
         "ttl",
@@ -300,11 +306,12 @@ async fn magic_links_live_at_least_one_minute() {
 #[tokio::test]
 async fn magic_link_paths_must_be_relative() {
     let emulator = emulator().await;
-    let auth = emulator.passage().auth();
+    let passage = emulator.passage();
     for path in ["https://evil.example/login", "//evil.example/login", ""] {
         rejected_locally(
             &emulator,
-            auth.create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
+            passage
+                .create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
                 .await,
             "magic_link_path",
         );
@@ -316,11 +323,12 @@ async fn magic_link_paths_must_be_relative() {
 #[tokio::test]
 async fn magic_link_paths_with_a_backslash_are_rejected() {
     let emulator = emulator().await;
-    let auth = emulator.passage().auth();
+    let passage = emulator.passage();
     for path in ["/\\evil.example/login", "\\/evil.example", "/a\\b"] {
         rejected_locally(
             &emulator,
-            auth.create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
+            passage
+                .create_magic_link(CreateMagicLink::email("ada@example.com").magic_link_path(path))
                 .await,
             "magic_link_path",
         );
@@ -334,7 +342,6 @@ async fn an_empty_redirect_url_is_rejected() {
         &emulator,
         emulator
             .passage()
-            .auth()
             .create_magic_link(CreateMagicLink::email("ada@example.com").redirect_url(""))
             .await,
         "redirect_url",
@@ -388,7 +395,6 @@ async fn without_an_api_key_every_call_fails_before_sending() {
     missing(passage.app().get().await.map(drop));
     missing(
         passage
-            .auth()
             .create_magic_link(CreateMagicLink::email("ada@example.com"))
             .await
             .map(drop),

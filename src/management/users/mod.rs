@@ -1,26 +1,23 @@
-//! Managing the app's users through the Management API: [`Passage::user`] and its [`Users`]
+//! Managing the app's users through the Management API: [`Passage::user`](crate::Passage::user) and its [`Users`]
 //! handle.
 //!
 //! Every method checks its arguments before sending anything, needs the app's API key, and goes
-//! through the generated client ([`Passage::raw`]), so reads and idempotent writes are retried
+//! through the generated client ([`Passage::raw`](crate::Passage::raw)), so reads and idempotent writes are retried
 //! and every call is traced.
 
 mod filter;
 mod list;
 mod params;
-mod validate;
 
 pub use filter::{Filter, Op, SortField, SortOrder};
 pub use list::{ListUsers, MAX_PAGE_SIZE, UserStream};
 pub use params::{CreateUser, UpdateUser};
-pub(crate) use validate::{email as check_email, id as check_id, phone as check_phone};
 
-use crate::Passage;
-use crate::error::ManagementError;
-use crate::raw::types::{PassageUser, WebAuthnDevice};
-use crate::transport;
+use crate::management::raw::types::{PassageUser, WebAuthnDevice};
+use crate::management::transport;
+use crate::management::{Client, ManagementError, input};
 
-/// The app's users, from [`Passage::user`].
+/// The app's users, from [`Passage::user`](crate::Passage::user).
 ///
 /// Methods return the generated types ([`PassageUser`], [`WebAuthnDevice`],
 /// [`UserSummary`](crate::raw::types::UserSummary)): their fields are the API's, documented in
@@ -28,7 +25,6 @@ use crate::transport;
 /// string there.
 ///
 /// ```
-/// # #[cfg(feature = "emulator")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -42,41 +38,20 @@ use crate::transport;
 /// users.delete(&ada.id).await?;
 /// assert!(users.get(&ada.id).await.unwrap_err().is_not_found());
 /// # Ok(()) }
-/// # #[cfg(not(feature = "emulator"))]
-/// # fn main() {}
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Users<'a> {
-    passage: &'a Passage,
-}
-
-impl Passage {
-    /// The app's users: get, create, update, list, activate, deactivate, delete, devices and
-    /// sign-out everywhere. These calls need the API key.
-    ///
-    /// ```
-    /// # #[cfg(feature = "emulator")]
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// # let passage = emulator.passage();
-    /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
-    /// let user = passage.user().get(&id).await?;
-    /// println!("{} signed in {} times", user.email, user.login_count);
-    /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
-    /// ```
-    pub fn user(&self) -> Users<'_> {
-        Users { passage: self }
-    }
+    client: &'a Client,
 }
 
 impl<'a> Users<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
     /// Gets a user by id.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -86,19 +61,17 @@ impl<'a> Users<'a> {
     /// assert_eq!(user.id, id);
     /// assert_eq!(user.email, "ada@example.com");
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn get(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .get_user()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        Ok(transport::call(self.passage, request).await?.user)
+        Ok(transport::call(self.client, request).await?.user)
     }
 
     /// Gets a user by email address or E.164 phone number, as the vendor SDKs do: the
@@ -106,7 +79,6 @@ impl<'a> Users<'a> {
     /// id. No such user is a not-found error with code `user_not_found`.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -119,8 +91,6 @@ impl<'a> Users<'a> {
     /// let nobody = passage.user().get_by_identifier("nobody@example.com").await;
     /// assert_eq!(nobody.unwrap_err().code(), Some("user_not_found"));
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn get_by_identifier(
         &self,
@@ -131,9 +101,9 @@ impl<'a> Users<'a> {
             return Err(ManagementError::invalid("identifier", "must not be empty"));
         }
         if identifier.contains('@') {
-            validate::email("identifier", &identifier)?;
+            input::email("identifier", &identifier)?;
         } else {
-            validate::phone("identifier", &identifier).map_err(|_| {
+            input::phone("identifier", &identifier).map_err(|_| {
                 ManagementError::invalid(
                     "identifier",
                     "must be an email address or an E.164 phone number (e.g. +15551234567)",
@@ -156,7 +126,6 @@ impl<'a> Users<'a> {
     /// answer could mean the user exists, and a second attempt would fail or duplicate.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -173,25 +142,22 @@ impl<'a> Users<'a> {
     /// let bad = passage.user().create(CreateUser::phone("555-1234")).await;
     /// assert!(bad.unwrap_err().to_string().starts_with("invalid phone"));
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn create(&self, user: CreateUser) -> Result<PassageUser, ManagementError> {
         let body = user.into_request()?;
         let request = self
-            .passage
+            .client
             .raw()
             .create_user()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .body(body)
             .send();
-        Ok(transport::call(self.passage, request).await?.user)
+        Ok(transport::call(self.client, request).await?.user)
     }
 
     /// Changes a user's email address, phone number or metadata. Never retried.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -205,31 +171,28 @@ impl<'a> Users<'a> {
     ///     .await?;
     /// assert_eq!(user.email, "ada@new.example.com");
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn update(
         &self,
         user_id: &str,
         changes: UpdateUser,
     ) -> Result<PassageUser, ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let body = changes.into_request()?;
         let request = self
-            .passage
+            .client
             .raw()
             .update_user()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .body(body)
             .send();
-        Ok(transport::call(self.passage, request).await?.user)
+        Ok(transport::call(self.client, request).await?.user)
     }
 
     /// Activates a user, allowing them to sign in again.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -240,25 +203,22 @@ impl<'a> Users<'a> {
     /// let user = passage.user().activate(&id).await?;
     /// assert_eq!(user.status, UserStatus::Active);
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn activate(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .activate_user()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        Ok(transport::call(self.passage, request).await?.user)
+        Ok(transport::call(self.client, request).await?.user)
     }
 
     /// Deactivates a user: the account stays, but cannot sign in.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -268,25 +228,22 @@ impl<'a> Users<'a> {
     /// let user = passage.user().deactivate(&id).await?;
     /// assert_eq!(user.status, UserStatus::Inactive);
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn deactivate(&self, user_id: &str) -> Result<PassageUser, ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .deactivate_user()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        Ok(transport::call(self.passage, request).await?.user)
+        Ok(transport::call(self.client, request).await?.user)
     }
 
     /// Deletes a user.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -295,25 +252,22 @@ impl<'a> Users<'a> {
     /// passage.user().delete(&id).await?;
     /// assert!(passage.user().get(&id).await.unwrap_err().is_not_found());
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn delete(&self, user_id: &str) -> Result<(), ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .delete_user()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        transport::call(self.passage, request).await
+        transport::call(self.client, request).await
     }
 
     /// Lists a user's WebAuthn devices (passkeys, security keys).
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -324,28 +278,25 @@ impl<'a> Users<'a> {
     ///     println!("{} ({}), used {} times", device.friendly_name, device.type_, device.usage_count);
     /// }
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn list_devices(
         &self,
         user_id: &str,
     ) -> Result<Vec<WebAuthnDevice>, ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .list_user_devices()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        Ok(transport::call(self.passage, request).await?.devices)
+        Ok(transport::call(self.client, request).await?.devices)
     }
 
     /// Revokes one of a user's devices; it can no longer be used to sign in.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -355,32 +306,29 @@ impl<'a> Users<'a> {
     /// passage.user().revoke_device(&id, &device_id).await?;
     /// assert!(passage.user().list_devices(&id).await?.is_empty());
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn revoke_device(
         &self,
         user_id: &str,
         device_id: &str,
     ) -> Result<(), ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
-        let device_id = validate::id("device_id", device_id)?;
+        let user_id = input::id("user_id", user_id)?;
+        let device_id = input::id("device_id", device_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .delete_user_devices()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .device_id(device_id)
             .send();
-        transport::call(self.passage, request).await
+        transport::call(self.client, request).await
     }
 
     /// Revokes all of a user's refresh tokens, signing them out everywhere once their current
     /// auth tokens expire.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -388,26 +336,23 @@ impl<'a> Users<'a> {
     /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
     /// passage.user().revoke_refresh_tokens(&id).await?;
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn revoke_refresh_tokens(&self, user_id: &str) -> Result<(), ManagementError> {
-        let user_id = validate::id("user_id", user_id)?;
+        let user_id = input::id("user_id", user_id)?;
         let request = self
-            .passage
+            .client
             .raw()
             .revoke_user_refresh_tokens()
-            .app_id(self.passage.app_id())
+            .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        transport::call(self.passage, request).await
+        transport::call(self.client, request).await
     }
 
     /// Starts a listing of the app's users: add filters, an order and a page size, then
     /// [`send`](ListUsers::send) for one page or [`stream`](ListUsers::stream) for all.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -427,10 +372,8 @@ impl<'a> Users<'a> {
     ///     .await?;
     /// assert_eq!(inactive.len(), 1);
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub fn list(&self) -> ListUsers<'a> {
-        ListUsers::new(self.passage)
+        ListUsers::new(self.client)
     }
 }

@@ -2,14 +2,14 @@
 
 use serde_json::{Map, Value};
 
-use super::validate;
-use crate::error::ManagementError;
-use crate::raw::types::{CreateUserRequest, UpdateUserRequest};
+use crate::management::ManagementError;
+use crate::management::input;
+use crate::management::raw::types::{CreateUserRequest, UpdateUserRequest};
 
 /// A user to create, with an email address, a phone number, or both, and optional metadata.
 ///
 /// Start from [`CreateUser::email`] or [`CreateUser::phone`]: a user needs at least one.
-/// Everything is checked by [`Users::create`](crate::Users::create) before anything is sent.
+/// Everything is checked by [`Users::create`](crate::users::Users::create) before anything is sent.
 ///
 /// ```
 /// use passage_identity::CreateUser;
@@ -97,18 +97,18 @@ impl CreateUser {
     /// # let _ = new_user;
     /// ```
     pub fn metadata(mut self, metadata: impl serde::Serialize) -> Self {
-        self.metadata = validate::metadata(metadata).map_err(|e| MetadataError(reason_of(e)));
+        self.metadata = input::metadata(metadata).map_err(|e| MetadataError(reason_of(e)));
         self
     }
 
     pub(crate) fn into_request(self) -> Result<CreateUserRequest, ManagementError> {
         let mut request = CreateUserRequest::default();
         if let Some(email) = self.email {
-            validate::email("email", &email)?;
+            input::email("email", &email)?;
             request.email = Some(email);
         }
         if let Some(phone) = self.phone {
-            request.phone = Some(validate::phone("phone", &phone)?.into_raw());
+            request.phone = Some(input::phone("phone", &phone)?.into_raw());
         }
         request.user_metadata = self
             .metadata
@@ -187,18 +187,18 @@ impl UpdateUser {
     /// # let _ = change;
     /// ```
     pub fn metadata(mut self, metadata: impl serde::Serialize) -> Self {
-        self.metadata = Some(validate::metadata(metadata).map_err(|e| MetadataError(reason_of(e))));
+        self.metadata = Some(input::metadata(metadata).map_err(|e| MetadataError(reason_of(e))));
         self
     }
 
     pub(crate) fn into_request(self) -> Result<UpdateUserRequest, ManagementError> {
         let mut request = UpdateUserRequest::default();
         if let Some(email) = self.email {
-            validate::email("email", &email)?;
+            input::email("email", &email)?;
             request.email = Some(email);
         }
         if let Some(phone) = self.phone {
-            request.phone = Some(validate::phone("phone", &phone)?.into_raw());
+            request.phone = Some(input::phone("phone", &phone)?.into_raw());
         }
         if let Some(metadata) = self.metadata {
             let metadata = metadata.map_err(|MetadataError(reason)| {

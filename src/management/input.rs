@@ -1,7 +1,6 @@
 //! Checks made on arguments before a request is sent, each naming the field it rejects.
 
-use crate::error::ManagementError;
-use crate::phone::PhoneNumber;
+use crate::management::{ManagementError, PhoneNumber};
 
 /// An id (user, device) that can be put in a URL path: not empty, no white space or control
 /// characters, and one path segment. Ids are opaque, so nothing more is assumed.
@@ -69,6 +68,41 @@ pub(crate) fn metadata(
             "user_metadata",
             format!("cannot be serialized: {e}"),
         )),
+    }
+}
+
+/// Why `path` is not a path relative to the app's origin (a URL with a scheme or a host of its
+/// own, or one a browser would read as such), or `None` when it is one. The one rule for
+/// `magic_link_path`, applied by the facade before sending and by the emulator on receipt.
+pub(crate) fn relative_path_problem(path: &str) -> Option<&'static str> {
+    if path.trim().is_empty() {
+        return Some("must not be empty (leave it unset for the app's default)");
+    }
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("must not contain white space or control characters");
+    }
+    // Browsers read `\` as `/`: `/\evil.example`, resolved against the origin, is another host.
+    if path.starts_with("//") || path.contains('\\') {
+        return Some(
+            "must be a path relative to the app's origin, not a URL with a host \
+             (no `//` at the start, no `\\`)",
+        );
+    }
+    let scheme_end = path.find(':');
+    let first_separator = path.find(['/', '?', '#']);
+    if let Some(colon) = scheme_end
+        && first_separator.is_none_or(|sep| colon < sep)
+    {
+        return Some("must be a path relative to the app's origin, like /verify, not a URL");
+    }
+    None
+}
+
+/// A path relative to the app's origin, see [`relative_path_problem`].
+pub(crate) fn relative_path(field: &'static str, path: &str) -> Result<(), ManagementError> {
+    match relative_path_problem(path) {
+        Some(reason) => Err(ManagementError::invalid(field, reason)),
+        None => Ok(()),
     }
 }
 

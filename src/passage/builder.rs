@@ -1,4 +1,5 @@
-//! Building a [`Passage`]: the app id, the API key, where the service lives, timeouts.
+//! Building a [`Passage`]: every setting of both halves (the app id, the API key, where the
+//! service lives, timeouts, retries, and how tokens are checked) in one [`PassageBuilder`].
 //!
 //! Everything is checked here, locally, so a misconfiguration is an error at start-up rather than
 //! a failed request later. Construction never touches the network.
@@ -7,17 +8,14 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::Passage;
+use super::Passage;
+use crate::auth::{
+    AuthSettings, AuthStrategy, Authenticator, DEFAULT_AUTH_BASE_URL, ErrorChain, OutOfBounds,
+};
+use crate::management::{
+    self, DEFAULT_API_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy,
+};
 use crate::secret::Secret;
-
-/// The public Management API base URL, the default of [`PassageBuilder::api_base_url`].
-pub const DEFAULT_API_BASE_URL: &str = "https://api.passage.id/v1";
-/// The public auth base URL, the default of [`PassageBuilder::auth_base_url`].
-pub const DEFAULT_AUTH_BASE_URL: &str = "https://auth.passage.id";
-/// The default timeout of one HTTP request, see [`PassageBuilder::timeout`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default connect timeout, see [`PassageBuilder::connect_timeout`].
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A configuration that cannot work, reported by [`PassageBuilder::build`] before any request.
 #[derive(Debug, thiserror::Error)]
@@ -90,8 +88,8 @@ pub struct PassageBuilder {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) user_agent: Option<String>,
-    pub(crate) auth: crate::auth::AuthSettings,
-    pub(crate) retry: crate::retry::RetryPolicy,
+    pub(crate) auth: AuthSettings,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl PassageBuilder {
@@ -106,8 +104,8 @@ impl PassageBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
-            auth: crate::auth::AuthSettings::default(),
-            retry: crate::retry::RetryPolicy::default(),
+            auth: AuthSettings::default(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -153,7 +151,7 @@ impl PassageBuilder {
         self
     }
 
-    /// The Management API base URL, including `/v1`. Default: [`DEFAULT_API_BASE_URL`].
+    /// The Management API base URL, including `/v1`. Default: [`DEFAULT_API_BASE_URL`](crate::management::DEFAULT_API_BASE_URL).
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id")
@@ -168,7 +166,8 @@ impl PassageBuilder {
     }
 
     /// The auth base URL: the JWKS is at `{auth_base}/v1/apps/{app_id}/.well-known/jwks.json`
-    /// and tokens are issued by `{auth_base}/v1/apps/{app_id}`. Default: [`DEFAULT_AUTH_BASE_URL`].
+    /// and tokens are issued by `{auth_base}/v1/apps/{app_id}`. Default:
+    /// [`DEFAULT_AUTH_BASE_URL`](crate::auth::DEFAULT_AUTH_BASE_URL).
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id")
@@ -278,8 +277,146 @@ impl PassageBuilder {
     /// # let _ = passage;
     /// # Ok::<(), passage_identity::ConfigError>(())
     /// ```
-    pub fn retry(mut self, policy: crate::retry::RetryPolicy) -> Self {
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    // How tokens are checked.
+
+    /// Where [`Passage::authenticate_request`](crate::Passage::authenticate_request) looks for
+    /// the token. Default: [`AuthStrategy::Cookie`].
+    ///
+    /// ```
+    /// use passage_identity::{AuthStrategy, Passage};
+    ///
+    /// let passage = Passage::builder("my-app-id")
+    ///     .auth_strategy(AuthStrategy::HeaderOrCookie)
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn auth_strategy(mut self, strategy: AuthStrategy) -> Self {
+        self.auth.strategy = strategy;
+        self
+    }
+
+    /// Clock skew tolerated when checking `exp` and `nbf`, in whole seconds. Default: none
+    /// ([`DEFAULT_LEEWAY`](crate::auth::DEFAULT_LEEWAY)). At most one hour.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .leeway(Duration::from_secs(30))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.auth.leeway = leeway;
+        self
+    }
+
+    /// Also accept tokens whose `aud` holds `audience` (the app id is always accepted). Older
+    /// Passage tokens carried only the app's auth origin, e.g. `https://myapp.withpassage.com`;
+    /// add it here to accept them. May be called several times.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .accept_audience("https://myapp.withpassage.com")
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn accept_audience(mut self, audience: impl Into<String>) -> Self {
+        self.auth.extra_audiences.push(audience.into());
+        self
+    }
+
+    /// Tokens longer than this many bytes are rejected before any decoding. Default:
+    /// [`DEFAULT_MAX_TOKEN_SIZE`](crate::auth::DEFAULT_MAX_TOKEN_SIZE) (8 KiB); between 512 bytes and 1 MiB.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .max_token_size(4096)
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.auth.max_token_size = bytes;
+        self
+    }
+
+    /// The minimum time between two key set fetches caused by tokens with an unknown `kid`, so a
+    /// flood of made-up key ids cannot become a flood of fetches. Default:
+    /// [`DEFAULT_JWKS_COOLDOWN`](crate::auth::DEFAULT_JWKS_COOLDOWN) (30 s). Zero refetches on every unknown `kid` (concurrent
+    /// callers still share one fetch): for tests only.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .jwks_cooldown(Duration::from_secs(60))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
+        self.auth.jwks_cooldown = cooldown;
+        self
+    }
+
+    /// How long a fetched key set is fresh. After that it is refreshed in the background while
+    /// the old keys keep serving. A shorter `Cache-Control: max-age` from the JWKS endpoint is
+    /// honoured, down to the cooldown. Default: [`DEFAULT_JWKS_MAX_AGE`](crate::auth::DEFAULT_JWKS_MAX_AGE) (10 minutes).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .jwks_max_age(Duration::from_secs(3600))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn jwks_max_age(mut self, max_age: Duration) -> Self {
+        self.auth.jwks_max_age = max_age;
+        self
+    }
+
+    /// The timeout of one key set fetch, from sending the request to the end of the body.
+    /// Default: [`DEFAULT_JWKS_TIMEOUT`](crate::auth::DEFAULT_JWKS_TIMEOUT) (5 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .jwks_timeout(Duration::from_secs(2))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn jwks_timeout(mut self, timeout: Duration) -> Self {
+        self.auth.jwks_timeout = timeout;
+        self
+    }
+
+    /// Use this JWKS document (`{"keys": [...]}`) and never fetch one: for offline use and
+    /// tests. [`build`](Self::build) fails with [`ConfigError::InvalidSetting`] when it is not
+    /// valid JSON or holds no usable RS256 key.
+    ///
+    /// ```
+    /// let jwks = r#"{"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+    ///     "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
+    ///     "e": "AQAB"}]}"#;
+    /// let passage = passage_identity::Passage::builder("my-app-id").jwks_json(jwks).build()?;
+    /// assert_eq!(passage.auth().key_ids(), ["k1"]);
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn jwks_json(mut self, jwks: impl Into<String>) -> Self {
+        self.auth.jwks_json = Some(jwks.into());
         self
     }
 
@@ -296,10 +433,45 @@ impl PassageBuilder {
     /// # Ok::<(), ConfigError>(())
     /// ```
     pub fn build(self) -> Result<Passage, ConfigError> {
-        Passage::from_config(self.resolve()?)
+        let config = self.resolve()?;
+        // One HTTP client, one connection pool, for management calls and key set fetches.
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .default_headers(management::default_headers())
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(ConfigError::HttpClient)?;
+        let auth = Authenticator::new(
+            &config.app_id,
+            config.issuer.clone(),
+            config.jwks_url.clone(),
+            &config.auth,
+            http.clone(),
+        )
+        .map_err(|e| ConfigError::InvalidSetting {
+            setting: "jwks_json",
+            reason: ErrorChain(&e).to_string(),
+        })?;
+        let management = management::Client::new(
+            &config.app_id,
+            config.api_key.clone(),
+            &config.api_base_url,
+            config.retry.clone(),
+            http,
+        );
+        Ok(Passage::from_parts(config, auth, management))
     }
 
     fn resolve(self) -> Result<Config, ConfigError> {
+        self.auth
+            .check()
+            .map_err(
+                |OutOfBounds { setting, reason }| ConfigError::InvalidSetting {
+                    setting,
+                    reason: reason.to_owned(),
+                },
+            )?;
         let app_id = self.app_id.trim().to_owned();
         if app_id.is_empty() {
             return Err(ConfigError::EmptyAppId);
@@ -378,8 +550,8 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) user_agent: String,
-    pub(crate) auth: crate::auth::AuthSettings,
-    pub(crate) retry: crate::retry::RetryPolicy,
+    pub(crate) auth: AuthSettings,
+    pub(crate) retry: RetryPolicy,
 }
 
 fn parse_base_url(setting: &'static str, value: &str) -> Result<Url, ConfigError> {

@@ -1,4 +1,4 @@
-//! When and how long to wait before trying a request again.
+//! When and how long to wait before trying a request again, and the loop that does it.
 //!
 //! Only idempotent operations are retried (reads, activate, deactivate, deletes and revocations),
 //! and only on failures that are likely transient: connection errors and timeouts, and the
@@ -6,9 +6,12 @@
 //! `Retry-After` header. Creating users and magic links, and updating users, are never retried:
 //! a lost response could mean the change was made, and trying again would make it twice.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use progenitor_client::OperationInfo;
 use reqwest::StatusCode;
+
+use super::record;
 
 /// The retry policy of management calls; set it with [`PassageBuilder::retry`](crate::PassageBuilder::retry).
 ///
@@ -122,20 +125,29 @@ impl RetryPolicy {
     }
 }
 
-/// Whether an operation (by the generated client's operation id) may be sent twice safely.
+/// Every operation of the API (by the generated client's operation id) and whether it may be
+/// sent twice safely. A test holds this list to the spec's operations, so an operation added to
+/// the spec must be classified here.
+const OPERATIONS: &[(&str, bool)] = &[
+    ("get_app", true),
+    ("create_magic_link", false),
+    ("list_paginated_users", true),
+    ("create_user", false),
+    ("get_user", true),
+    ("update_user", false),
+    ("delete_user", true),
+    ("activate_user", true),
+    ("deactivate_user", true),
+    ("list_user_devices", true),
+    ("delete_user_devices", true),
+    ("revoke_user_refresh_tokens", true),
+];
+
+/// Whether an operation may be sent twice safely; an operation not in the list is not.
 pub(crate) fn is_idempotent(operation_id: &str) -> bool {
-    matches!(
-        operation_id,
-        "get_app"
-            | "get_user"
-            | "list_paginated_users"
-            | "list_user_devices"
-            | "activate_user"
-            | "deactivate_user"
-            | "delete_user"
-            | "delete_user_devices"
-            | "revoke_user_refresh_tokens"
-    )
+    OPERATIONS
+        .iter()
+        .any(|&(id, idempotent)| id == operation_id && idempotent)
 }
 
 /// Whether a response status is worth another attempt.
@@ -159,6 +171,91 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
     Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Sends `request`, and sends it again after a backoff while the answer is transient and the
+/// operation is idempotent; returns the last answer.
+pub(crate) async fn execute(
+    http: &reqwest::Client,
+    policy: &RetryPolicy,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    let span = tracing::Span::current();
+    let started = Instant::now();
+    let retries_allowed = if is_idempotent(info.operation_id) {
+        policy.max_retries
+    } else {
+        0
+    };
+    let mut attempt: u32 = 0;
+    let mut request = request;
+    loop {
+        attempt = attempt.saturating_add(1);
+        span.record("attempt", attempt);
+        record::note(|record| record.attempts = attempt);
+        // Keep a copy for the next attempt; a body that cannot be copied is never retried.
+        let spare = if attempt <= retries_allowed {
+            request.try_clone()
+        } else {
+            None
+        };
+        let result = http.execute(request).await;
+        let retry_after = result.as_ref().ok().and_then(|response| {
+            response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after)
+        });
+        let wait = match (&result, spare.is_some()) {
+            (_, false) => None,
+            (Ok(response), true) if is_retryable_status(response.status()) => match retry_after {
+                Some(asked) if asked > policy.max_retry_after => None,
+                Some(asked) => Some(asked.max(policy.backoff(attempt))),
+                None => Some(policy.backoff(attempt)),
+            },
+            (Err(error), true) if is_retryable_error(error) => Some(policy.backoff(attempt)),
+            _ => None,
+        };
+        match (wait, spare) {
+            (Some(wait), Some(next)) => {
+                tracing::debug!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    outcome = %describe(&result),
+                    "retrying"
+                );
+                // Let go of the failed response (and its connection) before waiting.
+                drop(result);
+                tokio::time::sleep(wait).await;
+                request = next;
+            }
+            _ => {
+                if let Ok(response) = &result {
+                    span.record("status", response.status().as_u16());
+                }
+                let status = result.as_ref().ok().map(reqwest::Response::status);
+                record::note(|record| {
+                    record.status = status;
+                    record.retry_after = retry_after;
+                });
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                tracing::debug!(outcome = %describe(&result), "call finished");
+                return result;
+            }
+        }
+    }
+}
+
+fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
+    match result {
+        Ok(response) => response.status().to_string(),
+        // Not the error's own text: it names the URL, whose query may hold an email address.
+        Err(error) if error.is_timeout() => "timed out".to_owned(),
+        Err(error) if error.is_connect() => "could not connect".to_owned(),
+        Err(_) => "connection failed".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +284,21 @@ mod tests {
                 let _ = policy.backoff(retry);
             }
         }
+    }
+
+    #[test]
+    fn every_operation_of_the_spec_is_classified_and_nothing_else() {
+        let spec = include_str!("../../openapi/passage-management.yaml");
+        let mut in_spec: Vec<String> = spec
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("operationId:"))
+            .map(|id| id.trim().replace('-', "_"))
+            .collect();
+        in_spec.sort();
+        let mut classified: Vec<String> =
+            OPERATIONS.iter().map(|(id, _)| (*id).to_owned()).collect();
+        classified.sort();
+        assert_eq!(classified, in_spec);
     }
 
     #[test]

@@ -7,15 +7,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::raw::types::ApiError;
-use crate::transport::CallRecord;
-
-type BoxError = Box<dyn StdError + Send + Sync + 'static>;
-
-/// How much of an unreadable response body is kept for [`ManagementError::body_excerpt`].
-const EXCERPT_LEN: usize = 512;
-/// How much of an error body is read at most to find Passage's `{code, error}` in it.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// A failed user-management, magic-link or app-info call.
 ///
@@ -25,7 +17,6 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// [`retry_after`](Self::retry_after). Neither the API key nor any token ever appears in it.
 ///
 /// ```
-/// # #[cfg(feature = "emulator")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -40,8 +31,6 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 ///     Err(e) => println!("{e}"),
 /// }
 /// # Ok(()) }
-/// # #[cfg(not(feature = "emulator"))]
-/// # fn main() {}
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -226,7 +215,6 @@ impl ManagementError {
     /// Whether the user, device or app does not exist (HTTP 404).
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -238,8 +226,6 @@ impl ManagementError {
     /// };
     /// assert!(user.is_none());
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
@@ -261,7 +247,7 @@ impl ManagementError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Timeout { .. } | Self::Connection { .. } => true,
-            _ => self.status().is_some_and(crate::retry::is_retryable_status),
+            _ => self.status().is_some_and(super::retry::is_retryable_status),
         }
     }
 
@@ -329,159 +315,6 @@ impl ManagementError {
             _ => None,
         }
     }
-
-    /// Turns an error of the generated client into ours, with what the hooks recorded.
-    pub(crate) async fn from_raw(error: crate::raw::Error<ApiError>, record: CallRecord) -> Self {
-        use crate::raw::Error as Raw;
-        let CallRecord {
-            operation,
-            request_id,
-            status,
-            retry_after,
-            ..
-        } = record;
-        match error {
-            Raw::ErrorResponse(response) => {
-                let status = response.status();
-                let body = response.into_inner();
-                Self::Api {
-                    status,
-                    code: body.code,
-                    message: body.error,
-                    operation,
-                    request_id,
-                    retry_after,
-                }
-            }
-            Raw::UnexpectedResponse(response) => {
-                let status = response.status();
-                let content_type = response
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                let body = match read_limited(response, ERROR_BODY_LIMIT).await {
-                    Ok(body) => body,
-                    Err(source) => return Self::transport(source, operation, request_id),
-                };
-                if !status.is_success()
-                    && let Ok(api) = serde_json::from_slice::<ApiError>(&body)
-                {
-                    return Self::Api {
-                        status,
-                        code: api.code,
-                        message: api.error,
-                        operation,
-                        request_id,
-                        retry_after,
-                    };
-                }
-                let detail = if status.is_success() {
-                    "a status the API does not document for this operation".to_owned()
-                } else {
-                    format!(
-                        "a body that is not a Passage error ({})",
-                        content_type.as_deref().unwrap_or("no content type")
-                    )
-                };
-                Self::InvalidResponse {
-                    status: Some(status),
-                    detail,
-                    operation,
-                    request_id,
-                    retry_after,
-                    body_excerpt: excerpt(&body, Some(status)),
-                    source: None,
-                }
-            }
-            Raw::InvalidResponsePayload(body, source) => Self::InvalidResponse {
-                status,
-                detail: if status.is_some_and(|s| !s.is_success()) {
-                    "a body that is not a Passage error".to_owned()
-                } else {
-                    "a body that does not match the API's schema".to_owned()
-                },
-                operation,
-                request_id,
-                retry_after,
-                body_excerpt: excerpt(&body, status),
-                source: Some(Box::new(source)),
-            },
-            Raw::CommunicationError(source)
-            | Raw::ResponseBodyError(source)
-            | Raw::InvalidUpgrade(source) => {
-                if source.is_builder() {
-                    return Self::Request {
-                        operation,
-                        reason: without_query(source).to_string(),
-                    };
-                }
-                Self::transport(source, operation, request_id)
-            }
-            Raw::InvalidRequest(reason) | Raw::Custom(reason) => {
-                Self::Request { operation, reason }
-            }
-        }
-    }
-
-    fn transport(
-        source: reqwest::Error,
-        operation: &'static str,
-        request_id: Option<String>,
-    ) -> Self {
-        let source = without_query(source);
-        if source.is_timeout() {
-            Self::Timeout {
-                operation,
-                request_id,
-                source: Box::new(source),
-            }
-        } else {
-            Self::Connection {
-                operation,
-                request_id,
-                source: Box::new(source),
-            }
-        }
-    }
-}
-
-/// The error with its URL cut to where the call went: the query may hold the email address or
-/// phone number being looked up, which has no place in logs.
-fn without_query(mut error: reqwest::Error) -> reqwest::Error {
-    if let Some(url) = error.url_mut() {
-        url.set_query(None);
-    }
-    error
-}
-
-/// Reads at most `limit` bytes of a body: an error body is small, and a huge one is not worth
-/// holding in memory.
-async fn read_limited(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
-            break;
-        }
-    }
-    Ok(body)
-}
-
-/// The start of a body, for diagnosis. A successful answer in JSON is Passage's data, which may
-/// hold a magic link's secret or the app's: it is not kept. Error bodies and successful answers
-/// that are not JSON (a proxy's HTML page) are.
-fn excerpt(body: &[u8], status: Option<StatusCode>) -> Option<String> {
-    let json = matches!(body.trim_ascii_start().first(), Some(b'{' | b'['));
-    if body.is_empty() || (json && status.is_none_or(|s| s.is_success())) {
-        return None;
-    }
-    let cut = &body[..body.len().min(EXCERPT_LEN)];
-    Some(String::from_utf8_lossy(cut).into_owned())
 }
 
 /// ` (request id …)` or nothing.
@@ -637,24 +470,6 @@ mod tests {
             e.to_string(),
             "Passage answered 502 Bad Gateway to get_app with a body that is not a Passage error (text/html)"
         );
-    }
-
-    #[test]
-    fn excerpt_is_bounded_and_lossy() {
-        let long = vec![b'a'; 5000];
-        let error = Some(StatusCode::BAD_GATEWAY);
-        assert_eq!(excerpt(&long, error).unwrap().len(), EXCERPT_LEN);
-        assert_eq!(excerpt(b"", error).as_deref(), None);
-        assert_eq!(excerpt(b"\xff<html>", error).unwrap(), "\u{fffd}<html>");
-    }
-
-    #[test]
-    fn excerpt_of_a_successful_json_answer_is_not_kept() {
-        let secret = br#" {"magic_link":{"secret":"s3cr3t"}}"#;
-        assert_eq!(excerpt(secret, Some(StatusCode::CREATED)), None);
-        assert_eq!(excerpt(secret, None), None);
-        assert!(excerpt(b"<html>", Some(StatusCode::OK)).is_some());
-        assert!(excerpt(br#"{"code":"x"}"#, Some(StatusCode::BAD_GATEWAY)).is_some());
     }
 
     #[test]

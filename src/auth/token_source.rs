@@ -1,64 +1,22 @@
 //! Finding the token in a request: the `psg_auth_token` cookie or `Authorization: Bearer`.
 
-use std::fmt;
-
 use http::HeaderMap;
 use http::header::{AUTHORIZATION, COOKIE};
 
 use super::error::AuthError;
+use super::settings::AuthStrategy;
 
 /// The cookie Passage elements store the token in.
 ///
 /// ```
 /// use http::{header::COOKIE, HeaderMap};
-/// use passage_identity::AUTH_COOKIE_NAME;
+/// use passage_identity::auth::AUTH_COOKIE_NAME;
 ///
 /// // A request as a browser signed in with Passage sends it.
 /// let mut headers = HeaderMap::new();
 /// headers.insert(COOKIE, format!("{AUTH_COOKIE_NAME}=eyJhbGciOi...").parse().unwrap());
 /// ```
 pub const AUTH_COOKIE_NAME: &str = "psg_auth_token";
-
-/// Where [`Passage::authenticate_request`](crate::Passage::authenticate_request) looks for the
-/// token. Set with `PassageBuilder::auth_strategy`.
-///
-/// The vendor SDKs offered `Cookie` (their default) and `Header`, with no fallback between them.
-/// `HeaderOrCookie` serves a browser app and API clients with one server.
-///
-/// ```
-/// use passage_identity::{AuthStrategy, Passage};
-///
-/// let passage = Passage::builder("my-app-id")
-///     .auth_strategy(AuthStrategy::Header)
-///     .build()?;
-/// # let _ = passage;
-/// # Ok::<(), passage_identity::ConfigError>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthStrategy {
-    /// The `psg_auth_token` cookie, as set by Passage elements in the browser. The default.
-    #[default]
-    Cookie,
-    /// The `Authorization: Bearer <token>` header, as sent by native apps and API clients.
-    Header,
-    /// The `Authorization` header when the request has one, else the `psg_auth_token` cookie.
-    /// When an `Authorization` header is present it alone decides: a bad one is an error even if
-    /// the cookie holds a good token.
-    HeaderOrCookie,
-}
-
-impl fmt::Display for AuthStrategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Cookie => "expected the psg_auth_token cookie",
-            Self::Header => "expected an Authorization: Bearer header",
-            Self::HeaderOrCookie => {
-                "expected an Authorization: Bearer header or the psg_auth_token cookie"
-            }
-        })
-    }
-}
 
 /// The token of a request, found where `strategy` says.
 pub(crate) fn token_from_headers(

@@ -10,21 +10,19 @@ use futures_core::Stream;
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use super::filter::{self, Filter, SortField, SortOrder};
-use crate::Passage;
-use crate::enums::UserStatus;
-use crate::error::ManagementError;
-use crate::raw::types::{ListUsersResponse, UserSummary};
-use crate::transport;
+use crate::management::enums::UserStatus;
+use crate::management::raw::types::{ListUsersResponse, UserSummary};
+use crate::management::transport;
+use crate::management::{Client, ManagementError};
 
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// A listing of the app's users: filters, order and page size, then [`send`](Self::send) for
 /// one page or [`stream`](Self::stream) for all of them. Start with
-/// [`Users::list`](crate::Users::list).
+/// [`Users::list`](crate::users::Users::list).
 ///
 /// ```
-/// # #[cfg(feature = "emulator")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -32,7 +30,7 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 /// # let id = emulator.create_user_directly(Some("ada@example.com"), None)?.id;
 /// # emulator.record_login(&id)?;
 /// use futures_util::TryStreamExt;
-/// use passage_identity::{enums::UserStatus, Filter, SortField, SortOrder};
+/// use passage_identity::{enums::UserStatus, users::{Filter, SortField, SortOrder}};
 ///
 /// let mut users = passage
 ///     .user()
@@ -46,13 +44,11 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 ///     println!("{} {}", user.id, user.email);
 /// }
 /// # Ok(()) }
-/// # #[cfg(not(feature = "emulator"))]
-/// # fn main() {}
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a ListUsers does nothing until .send() or .stream() is called"]
 pub struct ListUsers<'a> {
-    passage: &'a Passage,
+    client: &'a Client,
     query: Query,
 }
 
@@ -72,9 +68,9 @@ struct Query {
 }
 
 impl<'a> ListUsers<'a> {
-    pub(crate) fn new(passage: &'a Passage) -> Self {
+    pub(crate) fn new(client: &'a Client) -> Self {
         Self {
-            passage,
+            client,
             query: Query::default(),
         }
     }
@@ -131,7 +127,7 @@ impl<'a> ListUsers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// use passage_identity::{SortField, SortOrder};
+    /// use passage_identity::users::{SortField, SortOrder};
     /// let most_active = passage
     ///     .user()
     ///     .list()
@@ -162,7 +158,7 @@ impl<'a> ListUsers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// use passage_identity::Filter;
+    /// use passage_identity::users::Filter;
     /// let staff = passage.user().list().identifier(Filter::like("%@example.com")).send().await?;
     /// # let _ = staff; Ok(()) }
     /// ```
@@ -188,7 +184,7 @@ impl<'a> ListUsers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// use passage_identity::Filter;
+    /// use passage_identity::users::Filter;
     /// let returning = passage.user().list().login_count(Filter::gt(1)).send().await?;
     /// # let _ = returning; Ok(()) }
     /// ```
@@ -201,7 +197,7 @@ impl<'a> ListUsers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// use passage_identity::Filter;
+    /// use passage_identity::users::Filter;
     /// let last_week = chrono::Utc::now() - chrono::Duration::days(7);
     /// let new_users = passage.user().list().created_at(Filter::gt(last_week)).send().await?;
     /// # let _ = new_users; Ok(()) }
@@ -215,7 +211,7 @@ impl<'a> ListUsers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// use passage_identity::Filter;
+    /// use passage_identity::users::Filter;
     /// let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
     /// let changed = passage.user().list().updated_at(Filter::gt(yesterday)).send().await?;
     /// # let _ = changed; Ok(()) }
@@ -229,7 +225,7 @@ impl<'a> ListUsers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
-    /// use passage_identity::Filter;
+    /// use passage_identity::users::Filter;
     /// let a_year_ago = chrono::Utc::now() - chrono::Duration::days(365);
     /// let dormant = passage.user().list().last_login_at(Filter::lt(a_year_ago)).send().await?;
     /// # let _ = dormant; Ok(()) }
@@ -244,7 +240,6 @@ impl<'a> ListUsers<'a> {
     /// when fetching later pages by hand.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -267,12 +262,10 @@ impl<'a> ListUsers<'a> {
     ///     .await?;
     /// assert_eq!(rest.users.len(), 5);
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub async fn send(self) -> Result<ListUsersResponse, ManagementError> {
         self.query.check()?;
-        fetch(self.passage, &self.query).await
+        fetch(self.client, &self.query).await
     }
 
     /// Every matching user, page after page, as a stream. Pages are fetched one at a time as
@@ -289,7 +282,6 @@ impl<'a> ListUsers<'a> {
     /// that repeats users for ever.
     ///
     /// ```
-    /// # #[cfg(feature = "emulator")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -309,16 +301,14 @@ impl<'a> ListUsers<'a> {
     ///     .await?;
     /// assert_eq!(emails.len(), 25);
     /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
     /// ```
     pub fn stream(self) -> UserStream {
         // An owned clone (an `Arc` inside) so the stream can outlive the borrow and be moved
         // into a task.
-        let passage = self.passage.clone();
+        let client = self.client.clone();
         let state = match self.query.check() {
             Ok(()) => State::Next {
-                passage,
+                client,
                 query: self.query,
             },
             Err(error) => State::Failed(error),
@@ -362,11 +352,8 @@ impl Query {
     }
 }
 
-async fn fetch(passage: &Passage, query: &Query) -> Result<ListUsersResponse, ManagementError> {
-    let mut request = passage
-        .raw()
-        .list_paginated_users()
-        .app_id(passage.app_id());
+async fn fetch(client: &Client, query: &Query) -> Result<ListUsersResponse, ManagementError> {
+    let mut request = client.raw().list_paginated_users().app_id(client.app_id());
     if let Some(limit) = query.limit {
         request = request.limit(u64::from(limit));
     }
@@ -400,13 +387,12 @@ async fn fetch(passage: &Passage, query: &Query) -> Result<ListUsersResponse, Ma
     if let Some(f) = &query.last_login_at {
         request = request.last_login_at(filter::time(f));
     }
-    transport::call(passage, request.send()).await
+    transport::call(client, request.send()).await
 }
 
 /// Every user of a listing, one page in memory at a time. Made by [`ListUsers::stream`].
 ///
 /// ```
-/// # #[cfg(feature = "emulator")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -424,8 +410,6 @@ async fn fetch(passage: &Passage, query: &Query) -> Result<ListUsersResponse, Ma
 /// }
 /// assert_eq!(count, 25);
 /// # Ok(()) }
-/// # #[cfg(not(feature = "emulator"))]
-/// # fn main() {}
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct UserStream {
@@ -453,13 +437,13 @@ impl Stream for UserStream {
 enum State {
     /// Fetch the page `query.page` (1 if unset).
     Next {
-        passage: Passage,
+        client: Client,
         query: Query,
     },
     /// Hand out the users of the current page, then fetch the next one if there is one.
     Page {
         users: vec::IntoIter<UserSummary>,
-        next: Option<(Passage, Query)>,
+        next: Option<(Client, Query)>,
     },
     /// The checks failed before any request: yield that error, then end.
     Failed(ManagementError),
@@ -474,12 +458,12 @@ async fn next_user(mut state: State) -> Option<(Result<UserSummary, ManagementEr
             State::Page { mut users, next } => match users.next() {
                 Some(user) => return Some((Ok(user), State::Page { users, next })),
                 None => match next {
-                    Some((passage, query)) => State::Next { passage, query },
+                    Some((client, query)) => State::Next { client, query },
                     None => return None,
                 },
             },
-            State::Next { passage, mut query } => {
-                let page = match fetch(&passage, &query).await {
+            State::Next { client, mut query } => {
+                let page = match fetch(&client, &query).await {
                     Ok(page) => page,
                     Err(error) => return Some((Err(error), State::Done)),
                 };
@@ -494,7 +478,7 @@ async fn next_user(mut state: State) -> Option<(Result<UserSummary, ManagementEr
                 let next = match following {
                     Some(number) if has_next_page(&page) => {
                         query.page = Some(number);
-                        Some((passage, query))
+                        Some((client, query))
                     }
                     _ => None,
                 };
@@ -534,7 +518,7 @@ fn check_page_number(asked: Option<u64>, page: &ListUsersResponse) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raw::types::{Link, PaginationLinks};
+    use crate::management::raw::types::{Link, PaginationLinks};
 
     fn page(users: usize, limit: i64, next: &str) -> ListUsersResponse {
         let link = |href: &str| Link {

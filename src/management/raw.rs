@@ -21,6 +21,6 @@
 #![allow(missing_docs, clippy::all, rustdoc::all)]
 
 /// The generated client's hook state (API key, retry policy); reached only through the client.
-pub use crate::transport::CallContext;
+pub use super::context::CallContext;
 
 include!(concat!(env!("OUT_DIR"), "/passage_api.rs"));

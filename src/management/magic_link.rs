@@ -1,19 +1,23 @@
-//! Magic links: [`Auth::create_magic_link`], its input [`CreateMagicLink`] and its answer
+//! Magic links: [`Passage::create_magic_link`](crate::Passage::create_magic_link), its input [`CreateMagicLink`] and its answer
 //! [`MagicLink`].
 
 use std::fmt;
 
-use crate::auth::Auth;
-use crate::enums::MagicLinkType;
-use crate::error::ManagementError;
-use crate::raw::types::{self, CreateMagicLinkRequest, MagicLinkChannel, MagicLinkLanguage};
-use crate::transport;
-use crate::users::{check_email, check_id, check_phone};
+use super::input::{
+    email as check_email, id as check_id, phone as check_phone,
+    relative_path as check_relative_path,
+};
+use crate::management::enums::MagicLinkType;
+use crate::management::raw::types::{
+    self, CreateMagicLinkRequest, MagicLinkChannel, MagicLinkLanguage,
+};
+use crate::management::transport;
+use crate::management::{Client, ManagementError};
 
 /// A magic link to create: for whom (by email, by phone, or by user id and channel), what it
 /// does, and how it is delivered.
 ///
-/// Everything is checked by [`Auth::create_magic_link`] before anything is sent.
+/// Everything is checked by [`Passage::create_magic_link`](crate::Passage::create_magic_link) before anything is sent.
 ///
 /// ```
 /// use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
@@ -29,7 +33,7 @@ use crate::users::{check_email, check_id, check_phone};
 /// # let _ = (by_email, by_user);
 /// ```
 #[derive(Clone, Debug)]
-#[must_use = "a CreateMagicLink does nothing until passed to Auth::create_magic_link"]
+#[must_use = "a CreateMagicLink does nothing until passed to Passage::create_magic_link"]
 pub struct CreateMagicLink {
     target: Target,
     link_type: Option<MagicLinkType>,
@@ -198,7 +202,7 @@ impl CreateMagicLink {
             }
         }
         if let Some(path) = self.magic_link_path {
-            check_relative_path(&path)?;
+            check_relative_path("magic_link_path", &path)?;
             request.magic_link_path = Some(path);
         }
         if let Some(url) = self.redirect_url {
@@ -223,40 +227,13 @@ impl CreateMagicLink {
     }
 }
 
-/// A path relative to the app's origin: not a URL with a scheme or host of its own.
-fn check_relative_path(path: &str) -> Result<(), ManagementError> {
-    let invalid = |reason: &str| Err(ManagementError::invalid("magic_link_path", reason));
-    if path.trim().is_empty() {
-        return invalid("must not be empty (leave it unset for the app's default)");
-    }
-    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return invalid("must not contain white space or control characters");
-    }
-    // Browsers read `\` as `/`: `/\evil.example`, resolved against the origin, is another host.
-    if path.starts_with("//") || path.contains('\\') {
-        return invalid(
-            "must be a path relative to the app's origin, not a URL with a host \
-             (no `//` at the start, no `\\`)",
-        );
-    }
-    let scheme_end = path.find(':');
-    let first_separator = path.find(['/', '?', '#']);
-    if let Some(colon) = scheme_end
-        && first_separator.is_none_or(|sep| colon < sep)
-    {
-        return invalid("must be a path relative to the app's origin, like /verify, not a URL");
-    }
-    Ok(())
-}
-
-/// A magic link created by [`Auth::create_magic_link`].
+/// A magic link created by [`Passage::create_magic_link`](crate::Passage::create_magic_link).
 ///
 /// Its URL and secret let anyone holding them sign in as the user: `Debug` hides both (and the
 /// generated [`raw::types::MagicLink`](crate::raw::types::MagicLink), which this wraps, would
 /// not), so logging this value is safe.
 ///
 /// ```
-/// # #[cfg(feature = "emulator")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let emulator = passage_identity::emulator::Emulator::start().await?;
@@ -264,14 +241,12 @@ fn check_relative_path(path: &str) -> Result<(), ManagementError> {
 /// # emulator.create_user_directly(Some("ada@example.com"), None)?;
 /// use passage_identity::CreateMagicLink;
 ///
-/// let link = passage.auth().create_magic_link(CreateMagicLink::email("ada@example.com")).await?;
+/// let link = passage.create_magic_link(CreateMagicLink::email("ada@example.com")).await?;
 /// tracing::info!(?link, "magic link created"); // no secret in the log
 /// assert!(!format!("{link:?}").contains(link.secret()));
 /// send_my_own_email("ada@example.com", link.url());
 /// # fn send_my_own_email(_: &str, _: &str) {}
 /// # Ok(()) }
-/// # #[cfg(not(feature = "emulator"))]
-/// # fn main() {}
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct MagicLink(types::MagicLink);
@@ -406,52 +381,22 @@ impl fmt::Debug for MagicLink {
     }
 }
 
-impl Auth<'_> {
-    /// Creates a magic link: a one-time URL that signs a user in (or verifies their email
-    /// address or phone number). Passage can send it for you, or you deliver
-    /// [`MagicLink::url`] yourself. Needs the API key; never retried (a second attempt could
-    /// send a second message).
-    ///
-    /// ```
-    /// # #[cfg(feature = "emulator")]
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// # let passage = emulator.passage();
-    /// # let ada = emulator.create_user_directly(Some("ada@example.com"), None)?;
-    /// use passage_identity::CreateMagicLink;
-    ///
-    /// let link = passage
-    ///     .auth()
-    ///     .create_magic_link(
-    ///         CreateMagicLink::email("ada@example.com")
-    ///             .send(true)
-    ///             .magic_link_path("/verify")
-    ///             .ttl_minutes(15),
-    ///     )
-    ///     .await?;
-    /// assert_eq!(link.user_id(), ada.id);
-    /// assert_eq!(link.ttl_minutes(), 15);
-    /// # Ok(()) }
-    /// # #[cfg(not(feature = "emulator"))]
-    /// # fn main() {}
-    /// ```
-    pub async fn create_magic_link(
-        &self,
-        link: CreateMagicLink,
-    ) -> Result<MagicLink, ManagementError> {
-        let body = link.into_request()?;
-        let passage = self.passage;
-        let request = passage
-            .raw()
-            .create_magic_link()
-            .app_id(passage.app_id())
-            .body(body)
-            .send();
-        Ok(MagicLink(
-            transport::call(passage, request).await?.magic_link,
-        ))
-    }
+/// Checks `link` and creates it (the body of
+/// [`Passage::create_magic_link`](crate::Passage::create_magic_link)).
+pub(crate) async fn create(
+    client: &Client,
+    link: CreateMagicLink,
+) -> Result<MagicLink, ManagementError> {
+    let body = link.into_request()?;
+    let request = client
+        .raw()
+        .create_magic_link()
+        .app_id(client.app_id())
+        .body(body)
+        .send();
+    Ok(MagicLink(
+        transport::call(client, request).await?.magic_link,
+    ))
 }
 
 #[cfg(test)]
@@ -533,7 +478,7 @@ mod tests {
     fn relative_paths_pass() {
         for good in ["/verify", "verify", "/a/b?next=https://x", "/p#frag"] {
             assert!(
-                check_relative_path(good).is_ok(),
+                check_relative_path("magic_link_path", good).is_ok(),
                 "{good:?} should be accepted"
             );
         }

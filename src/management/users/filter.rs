@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::enums::UserStatus;
+use crate::management::enums::UserStatus;
 
 /// A comparison operator of the list endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,7 +31,7 @@ impl Op {
     /// `"not_like:"`.
     ///
     /// ```
-    /// assert_eq!(passage_identity::Op::NotLike.prefix(), "not_like:");
+    /// assert_eq!(passage_identity::users::Op::NotLike.prefix(), "not_like:");
     /// ```
     pub fn prefix(self) -> &'static str {
         match self {
@@ -54,7 +54,7 @@ impl Op {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use passage_identity::{enums::UserStatus, Filter, Op};
+/// use passage_identity::{enums::UserStatus, users::{Filter, Op}};
 ///
 /// let active = Filter::is(UserStatus::Active);
 /// let frequent = Filter::gt(10);
@@ -73,7 +73,7 @@ impl<T> Filter<T> {
     /// A condition with any operator.
     ///
     /// ```
-    /// use passage_identity::{Filter, Op};
+    /// use passage_identity::users::{Filter, Op};
     /// let filter = Filter::new(Op::Ne, 0);
     /// assert_eq!(filter.op(), Op::Ne);
     /// ```
@@ -84,7 +84,7 @@ impl<T> Filter<T> {
     /// Equal to `value`.
     ///
     /// ```
-    /// let filter = passage_identity::Filter::is(3);
+    /// let filter = passage_identity::users::Filter::is(3);
     /// assert_eq!(*filter.value(), 3);
     /// ```
     pub fn is(value: T) -> Self {
@@ -94,7 +94,7 @@ impl<T> Filter<T> {
     /// Not equal to `value` (`ne:`).
     ///
     /// ```
-    /// use passage_identity::{enums::UserStatus, Filter};
+    /// use passage_identity::{enums::UserStatus, users::Filter};
     /// let not_pending = Filter::is_not(UserStatus::Pending);
     /// # let _ = not_pending;
     /// ```
@@ -105,7 +105,7 @@ impl<T> Filter<T> {
     /// Greater than (later than) `value` (`gt:`).
     ///
     /// ```
-    /// let more_than_three_logins = passage_identity::Filter::gt(3);
+    /// let more_than_three_logins = passage_identity::users::Filter::gt(3);
     /// # let _ = more_than_three_logins;
     /// ```
     pub fn gt(value: T) -> Self {
@@ -115,7 +115,7 @@ impl<T> Filter<T> {
     /// Less than (earlier than) `value` (`lt:`).
     ///
     /// ```
-    /// let never_logged_in = passage_identity::Filter::lt(1);
+    /// let never_logged_in = passage_identity::users::Filter::lt(1);
     /// # let _ = never_logged_in;
     /// ```
     pub fn lt(value: T) -> Self {
@@ -125,7 +125,7 @@ impl<T> Filter<T> {
     /// The operator.
     ///
     /// ```
-    /// assert_eq!(passage_identity::Filter::gt(1).op(), passage_identity::Op::Gt);
+    /// assert_eq!(passage_identity::users::Filter::gt(1).op(), passage_identity::users::Op::Gt);
     /// ```
     pub fn op(&self) -> Op {
         self.op
@@ -134,7 +134,7 @@ impl<T> Filter<T> {
     /// The value compared against.
     ///
     /// ```
-    /// assert_eq!(*passage_identity::Filter::gt(1).value(), 1);
+    /// assert_eq!(*passage_identity::users::Filter::gt(1).value(), 1);
     /// ```
     pub fn value(&self) -> &T {
         &self.value
@@ -150,7 +150,7 @@ impl Filter<String> {
     /// any run of characters).
     ///
     /// ```
-    /// let staff = passage_identity::Filter::like("%@example.com");
+    /// let staff = passage_identity::users::Filter::like("%@example.com");
     /// # let _ = staff;
     /// ```
     pub fn like(pattern: impl Into<String>) -> Self {
@@ -160,7 +160,7 @@ impl Filter<String> {
     /// Does not match the pattern (`not_like:`).
     ///
     /// ```
-    /// let customers = passage_identity::Filter::not_like("%@example.com");
+    /// let customers = passage_identity::users::Filter::not_like("%@example.com");
     /// # let _ = customers;
     /// ```
     pub fn not_like(pattern: impl Into<String>) -> Self {
@@ -254,7 +254,7 @@ impl SortField {
     /// The field's name on the wire.
     ///
     /// ```
-    /// assert_eq!(passage_identity::SortField::LastLoginAt.as_str(), "last_login_at");
+    /// assert_eq!(passage_identity::users::SortField::LastLoginAt.as_str(), "last_login_at");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -283,7 +283,7 @@ impl SortOrder {
     /// `ASC` or `DESC`.
     ///
     /// ```
-    /// assert_eq!(passage_identity::SortOrder::Desc.as_str(), "DESC");
+    /// assert_eq!(passage_identity::users::SortOrder::Desc.as_str(), "DESC");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {

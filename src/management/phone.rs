@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::raw::types::E164PhoneNumber;
+use crate::management::raw::types::E164PhoneNumber;
 
 /// A phone number in E.164 form: `+`, then 2 to 15 digits, the first not 0 (for example
 /// `+15551234567`).
