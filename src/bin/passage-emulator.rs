@@ -1,116 +1,105 @@
-//! `passage-emulator`: a local Passage on 127.0.0.1, for development and for tests in any
-//! language.
+//! `passage-emulator`: a local Passage, on 127.0.0.1 by default, for development and for tests in
+//! any language.
 //!
 //! It prints one JSON line on stdout (`app_id`, `api_key`, `api_base_url`, `auth_base_url`,
 //! `jwks_url`), then serves until Ctrl-C or SIGTERM.
+//!
+//! Flags, each also settable from an environment variable (a flag wins over its variable):
+//!
+//! | flag | variable | default |
+//! | --- | --- | --- |
+//! | `--port PORT` | `PASSAGE_EMULATOR_PORT` | 8787 (0 picks a free port) |
+//! | `--bind ADDR` | `PASSAGE_EMULATOR_BIND` | `127.0.0.1` |
+//! | `--app-id ID` | `PASSAGE_EMULATOR_APP_ID` | random, 24 letters and digits |
+//! | `--api-key KEY` | `PASSAGE_EMULATOR_API_KEY` | random |
+//! | `--jwks-max-age SECONDS` | `PASSAGE_EMULATOR_JWKS_MAX_AGE` | no `Cache-Control` |
+//!
+//! `--bind` takes an IP address, not a host name. Any address but loopback is warned about on
+//! stderr: the emulator has no real security. With `0.0.0.0` (or `::`) it listens on every
+//! interface and the printed URLs name `127.0.0.1` (or `[::1]`), since few clients can connect
+//! to `0.0.0.0`.
+//!
+//! Bad usage exits with code 2; failing to start (e.g. the port is in use) with code 1.
 
-use std::ffi::OsString;
 use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::error::{ContextKind, ContextValue};
+use clap::{CommandFactory as _, Parser};
 use passage_identity::emulator::{Emulator, EmulatorError};
 
-const USAGE: &str = "\
-Usage: passage-emulator [--port PORT] [--app-id ID] [--api-key KEY] [--jwks-max-age SECONDS]
-
-A local Passage on 127.0.0.1: the Management API under {api_base_url}/apps/{app_id}, the JWKS at
-{jwks_url}, and POST {auth_base_url}/emulator/v1/apps/{app_id}/tokens (bearer API key, body
-{\"user_id\": \"...\", \"ttl_seconds\": 3600}) to issue tokens.
+const ABOUT: &str = "\
+A local Passage, on 127.0.0.1 by default: the Management API under {api_base_url}/apps/{app_id},
+the JWKS at {jwks_url}, and POST {auth_base_url}/emulator/v1/apps/{app_id}/tokens (bearer API key,
+body {\"user_id\": \"...\", \"ttl_seconds\": 3600}) to issue tokens.
 
 Prints one JSON line on stdout with app_id, api_key, api_base_url, auth_base_url and jwks_url,
-then serves until Ctrl-C or SIGTERM.
+then serves until Ctrl-C or SIGTERM. Each option can also be set from its environment variable;
+the option wins.";
 
-Options:
-  --port PORT              port on 127.0.0.1 (default 8787; 0 picks a free one)
-  --app-id ID              app id (default: random, 24 letters and digits)
-  --api-key KEY            API key (default: random)
-  --jwks-max-age SECONDS   serve the JWKS with Cache-Control: max-age=SECONDS
-  -h, --help               show this help
-  -V, --version            show the version";
-
-const DEFAULT_PORT: u16 = 8787;
-
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq, Parser)]
+#[command(
+    name = "passage-emulator",
+    bin_name = "passage-emulator",
+    version,
+    about = ABOUT,
+    help_template = "{usage-heading} {usage}\n\n{about}\n\n{all-args}",
+    next_line_help = true
+)]
 struct Options {
-    port: Option<u16>,
+    /// The port to listen on (0 picks a free one)
+    #[arg(
+        long,
+        value_name = "PORT",
+        env = "PASSAGE_EMULATOR_PORT",
+        default_value_t = 8787
+    )]
+    port: u16,
+    /// The IP address to listen on. Any but loopback prints a warning: the emulator has no real
+    /// security. With 0.0.0.0 (every interface) the printed URLs name 127.0.0.1
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "ADDR",
+        env = "PASSAGE_EMULATOR_BIND",
+        default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST)
+    )]
+    bind: IpAddr,
+    /// The app id [default: random, 24 letters and digits]
+    #[arg(long, value_name = "ID", env = "PASSAGE_EMULATOR_APP_ID")]
     app_id: Option<String>,
+    /// The API key [default: random]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "PASSAGE_EMULATOR_API_KEY",
+        hide_env_values = true
+    )]
     api_key: Option<String>,
+    /// Serve the JWKS with Cache-Control: max-age=SECONDS
+    #[arg(long, value_name = "SECONDS", env = "PASSAGE_EMULATOR_JWKS_MAX_AGE")]
     jwks_max_age: Option<u64>,
 }
 
-#[derive(Debug, PartialEq)]
-enum Command {
-    Serve(Options),
-    Help,
-    Version,
-}
-
-/// Parses the arguments by hand: four options do not justify a dependency.
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
-    let mut options = Options::default();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let arg = arg
-            .into_string()
-            .map_err(|a| format!("argument {a:?} is not valid UTF-8"))?;
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => {
-                (name.to_owned(), Some(value.to_owned()))
-            }
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(value) => Ok(value),
-                None => args
-                    .next()
-                    .ok_or_else(|| format!("{name} needs a value"))?
-                    .into_string()
-                    .map_err(|a| format!("the value of {name}, {a:?}, is not valid UTF-8")),
-            }
-        };
-        match name.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--port" => {
-                let raw = value("--port")?;
-                let port = raw
-                    .parse()
-                    .map_err(|_| format!("--port {raw:?} is not a port number (0 to 65535)"))?;
-                options.port = Some(port);
-            }
-            "--app-id" => options.app_id = Some(value("--app-id")?),
-            "--api-key" => options.api_key = Some(value("--api-key")?),
-            "--jwks-max-age" => {
-                let raw = value("--jwks-max-age")?;
-                let seconds = raw
-                    .parse()
-                    .map_err(|_| format!("--jwks-max-age {raw:?} is not a number of seconds"))?;
-                options.jwks_max_age = Some(seconds);
-            }
-            other => return Err(format!("unknown argument {other:?}")),
+/// Parses the flags, falling back on their environment variables. A usage error carries the
+/// usage line (clap leaves it out of some) and exits with code 2 once printed; help and version
+/// go to stdout with code 0.
+fn parse(
+    args: impl IntoIterator<Item = impl Into<std::ffi::OsString> + Clone>,
+) -> Result<Options, clap::Error> {
+    Options::try_parse_from(args).map_err(|mut error| {
+        if error.use_stderr() && error.get(ContextKind::Usage).is_none() {
+            let usage = Options::command().render_usage();
+            error.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
         }
-    }
-    Ok(Command::Serve(options))
+        error
+    })
 }
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args_os().skip(1)) {
-        Ok(Command::Serve(options)) => options,
-        Ok(Command::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Version) => {
-            println!("passage-emulator {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("passage-emulator: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let options = parse(std::env::args_os()).unwrap_or_else(|error| error.exit());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -132,8 +121,16 @@ async fn serve(options: Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "passage-emulator: warning: listening on {}, not loopback. The emulator has no real \
+             security: anyone who can reach it can read and change every user and mint tokens.",
+            options.bind
+        );
+    }
     let mut builder = Emulator::builder()
-        .port(options.port.unwrap_or(DEFAULT_PORT))
+        .bind_address(options.bind)
+        .port(options.port)
         .jwks_max_age(options.jwks_max_age.map(Duration::from_secs));
     if let Some(app_id) = options.app_id {
         builder = builder.app_id(app_id);
@@ -209,51 +206,83 @@ fn listen_for_stop() -> std::io::Result<impl std::future::Future<Output = ()>> {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory as _;
+    use clap::error::ErrorKind;
+
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<OsString> {
-        list.iter().map(OsString::from).collect()
+    #[test]
+    fn the_command_is_well_formed() {
+        Options::command().debug_assert();
     }
+
+    // Environment variables are left to the binary's tests, which set them on a child process.
 
     #[test]
     fn options_take_separate_or_inline_values() {
-        let parsed = parse(args(&["--port", "0", "--app-id=app", "--api-key", "k"])).unwrap();
+        let parsed = parse([
+            "passage-emulator",
+            "--port",
+            "0",
+            "--app-id=app",
+            "--api-key",
+            "k",
+            "--bind=127.0.0.2",
+            "--jwks-max-age",
+            "60",
+        ])
+        .unwrap();
         assert_eq!(
             parsed,
-            Command::Serve(Options {
-                port: Some(0),
+            Options {
+                port: 0,
+                bind: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
                 app_id: Some("app".into()),
                 api_key: Some("k".into()),
-                jwks_max_age: None,
-            })
+                jwks_max_age: Some(60),
+            }
         );
     }
 
     #[test]
     fn bad_arguments_are_explained() {
-        assert!(
-            parse(args(&["--port", "http"]))
-                .unwrap_err()
-                .contains("port")
-        );
-        assert!(
-            parse(args(&["--port"]))
-                .unwrap_err()
-                .contains("needs a value")
-        );
-        assert!(
-            parse(args(&["--frobnicate"]))
-                .unwrap_err()
-                .contains("unknown")
-        );
-        assert!(parse(args(&["--port", "70000"])).is_err());
+        for (args, kind, mentions) in [
+            (
+                &["--port", "http"][..],
+                ErrorKind::ValueValidation,
+                "--port",
+            ),
+            (&["--port", "70000"], ErrorKind::ValueValidation, "--port"),
+            (&["--port"], ErrorKind::InvalidValue, "--port"),
+            (
+                &["--bind", "localhost"],
+                ErrorKind::ValueValidation,
+                "IP address",
+            ),
+            (
+                &["--frobnicate"],
+                ErrorKind::UnknownArgument,
+                "--frobnicate",
+            ),
+        ] {
+            let error = parse(["passage-emulator"].iter().chain(args)).expect_err("bad arguments");
+            assert_eq!(error.kind(), kind, "{args:?}");
+            let message = error.to_string();
+            assert!(message.contains(mentions), "{args:?}: {message}");
+            assert_eq!(
+                message.matches("Usage: passage-emulator [OPTIONS]").count(),
+                1,
+                "{args:?}: {message}"
+            );
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
     }
 
     #[test]
     fn help_wins() {
-        assert_eq!(
-            parse(args(&["--port", "1", "--help"])).unwrap(),
-            Command::Help
-        );
+        let error = parse(["passage-emulator", "--port", "1", "--help"])
+            .expect_err("help is not a configuration");
+        assert_eq!(error.kind(), ErrorKind::DisplayHelp);
+        assert_eq!(error.exit_code(), 0);
     }
 }

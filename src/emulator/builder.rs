@@ -1,6 +1,7 @@
-//! Configuring and starting an emulator: port, app id, API key, JWKS caching, log size.
+//! Configuring and starting an emulator: address, port, app id, API key, JWKS caching, log size.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
 #[derive(Clone, Default)]
 #[must_use = "a builder does nothing until .start() is called"]
 pub struct EmulatorBuilder {
+    bind_address: Option<IpAddr>,
     port: u16,
     app_id: Option<String>,
     api_key: Option<Secret>,
@@ -45,6 +47,7 @@ pub struct EmulatorBuilder {
 impl fmt::Debug for EmulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorBuilder")
+            .field("bind_address", &self.bind_address)
             .field("port", &self.port)
             .field("app_id", &self.app_id)
             .field("api_key", &self.api_key)
@@ -55,7 +58,8 @@ impl fmt::Debug for EmulatorBuilder {
 }
 
 impl EmulatorBuilder {
-    /// The port on `127.0.0.1`. Default: 0, a free port chosen by the system.
+    /// The port (on `127.0.0.1` unless [`bind_address`](Self::bind_address) says otherwise).
+    /// Default: 0, a free port chosen by the system.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -66,6 +70,35 @@ impl EmulatorBuilder {
     /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The IP address to listen on. Default: `127.0.0.1`. The emulator has no real security:
+    /// anyone who can reach a non-loopback address can read and change every user and mint
+    /// tokens.
+    ///
+    /// The URLs ([`auth_base_url`](Emulator::auth_base_url) and the others, and so the tokens'
+    /// `iss` and `aud`) name this address, except that an unspecified one (`0.0.0.0`, `::`),
+    /// which listens on every interface, is named by loopback (`127.0.0.1`, `[::1]`): few
+    /// clients can connect to `0.0.0.0`. [`local_addr`](Emulator::local_addr) is the address as
+    /// bound.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let emulator = passage_identity::emulator::Emulator::builder()
+    ///     .bind_address(Ipv4Addr::UNSPECIFIED.into())
+    ///     .start()
+    ///     .await?;
+    /// assert!(emulator.local_addr().ip().is_unspecified());
+    /// let port = emulator.local_addr().port();
+    /// assert_eq!(emulator.auth_base_url(), format!("http://127.0.0.1:{port}"));
+    /// # Ok(()) }
+    /// ```
+    pub fn bind_address(mut self, address: IpAddr) -> Self {
+        self.bind_address = Some(address);
         self
     }
 
@@ -177,9 +210,11 @@ impl EmulatorBuilder {
                 reason: "must be printable ASCII without spaces".into(),
             });
         }
-        let listener = server::bind(self.port).await?;
+        let ip = self.bind_address.unwrap_or(Ipv4Addr::LOCALHOST.into());
+        let listener = server::bind(SocketAddr::new(ip, self.port)).await?;
         let addr = listener.local_addr()?;
-        let settings = Settings::new(app_id, api_key, format!("http://{addr}"), self.jwks_max_age);
+        let origin = format!("http://{}", url_address(addr));
+        let settings = Settings::new(app_id, api_key, origin, self.jwks_max_age);
         let keys = KeyRing::new(SigningKey::generate()?);
         let ctx = Arc::new(Context::new(
             settings,
@@ -199,4 +234,14 @@ impl EmulatorBuilder {
             server: Some(server),
         })
     }
+}
+
+/// The address the URLs name: loopback for an unspecified (every-interface) address.
+fn url_address(mut addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => addr.set_ip(Ipv4Addr::LOCALHOST.into()),
+        IpAddr::V6(ip) if ip.is_unspecified() => addr.set_ip(Ipv6Addr::LOCALHOST.into()),
+        _ => {}
+    }
+    addr
 }

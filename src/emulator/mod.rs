@@ -177,7 +177,8 @@ impl Emulator {
         self.ctx.settings.api_key()
     }
 
-    /// The address the server listens on (always on `127.0.0.1`).
+    /// The address the server listens on (on `127.0.0.1` unless
+    /// [`EmulatorBuilder::bind_address`] says otherwise).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -1,6 +1,6 @@
 //! The HTTP server: binding on loopback, the router, serving and shutting down.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,9 +20,8 @@ use super::{EmulatorError, access, faults, log, management, tokens};
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Binds `127.0.0.1:port` (0: a free port).
-pub(crate) async fn bind(port: u16) -> Result<TcpListener, EmulatorError> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+/// Binds `addr` (port 0: a free port).
+pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, EmulatorError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| EmulatorError::Bind { addr, source })

@@ -1,29 +1,79 @@
-//! The `passage-emulator` binary: one JSON line on stdout, then it serves until stopped.
+//! The `passage-emulator` binary: one JSON line on stdout, then it serves until stopped; its
+//! flags and their environment variables.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 
 use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_passage-emulator");
 
+/// The environment variables the binary reads; none is inherited from the test's environment.
+const VARIABLES: [&str; 5] = [
+    "PASSAGE_EMULATOR_PORT",
+    "PASSAGE_EMULATOR_BIND",
+    "PASSAGE_EMULATOR_APP_ID",
+    "PASSAGE_EMULATOR_API_KEY",
+    "PASSAGE_EMULATOR_JWKS_MAX_AGE",
+];
+
+const WARNING: &str = "no real security";
+
+/// The binary with `args` and exactly the `env` variables of its own, and no standard input.
+fn binary(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BINARY);
+    for name in VARIABLES {
+        command.env_remove(name);
+    }
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    command
+}
+
 /// The running binary; killed when dropped, so a failing test leaves nothing behind.
 struct Running {
     child: Child,
     stdout: BufReader<ChildStdout>,
+    stderr: BufReader<ChildStderr>,
 }
 
 impl Running {
     fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BINARY)
-            .args(args)
-            .stdin(Stdio::null())
+        Self::start_with(args, &[])
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = binary(args, env)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
         let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        Self { child, stdout }
+        let stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+        Self {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Stderr up to and including the "serving" line, written once the JSON line is out.
+    fn stderr_until_serving(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            let read = self
+                .stderr
+                .read_line(&mut line)
+                .expect("stderr is readable");
+            assert_ne!(read, 0, "stderr ended before the serving line: {all:?}");
+            all.push_str(&line);
+            if line.contains("serving app") {
+                return all;
+            }
+        }
     }
 
     /// The first line on stdout, as JSON.
@@ -124,12 +174,9 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
         &["--frobnicate"],
         &["--port"],
         &["--app-id", "no/slashes"],
+        &["--bind", "localhost"],
     ] {
-        let output = Command::new(BINARY)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let output = binary(args, &[]).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         let explained = if args[0] == "--app-id" {
@@ -147,11 +194,7 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
 fn a_port_in_use_exits_with_code_1_and_says_so() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let output = Command::new(BINARY)
-        .args(["--port", &port])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let output = binary(&["--port", &port], &[]).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("in use"), "{stderr}");
@@ -165,9 +208,194 @@ fn help_and_version_print_on_stdout_and_exit_0() {
         ("--help", "Usage: passage-emulator"),
         ("-V", version.as_str()),
     ] {
-        let output = Command::new(BINARY).arg(flag).output().unwrap();
+        let output = binary(&[flag], &[]).output().unwrap();
         assert!(output.status.success(), "{flag}");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.starts_with(expected), "{flag}: {stdout}");
+    }
+}
+
+#[test]
+fn help_names_every_environment_variable_and_the_token_endpoint() {
+    let output = binary(&["--help"], &[]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in VARIABLES.iter().chain(&[
+        "--bind <ADDR>",
+        "[default: 127.0.0.1]",
+        "[default: 8787]",
+        "/emulator/v1/apps/{app_id}/tokens",
+    ]) {
+        assert!(help.contains(expected), "{expected}: {help}");
+    }
+}
+
+#[test]
+fn the_api_key_from_the_environment_stays_out_of_help() {
+    let env = [("PASSAGE_EMULATOR_API_KEY", "env_secret")];
+    let output = binary(&["--help"], &env).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("PASSAGE_EMULATOR_API_KEY"), "{help}");
+    assert!(!help.contains("env_secret"), "{help}");
+}
+
+/// The JWKS' `Cache-Control`, fetched at the URL of the JSON line.
+async fn jwks_cache_control(line: &Value) -> Option<String> {
+    let response = reqwest::get(line["jwks_url"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response
+        .headers()
+        .get("cache-control")
+        .map(|value| value.to_str().unwrap().to_owned())
+}
+
+/// get-app with the API key, at the URLs of the JSON line.
+async fn get_app_status(line: &Value) -> reqwest::StatusCode {
+    let app = format!(
+        "{}/apps/{}",
+        line["api_base_url"].as_str().unwrap(),
+        line["app_id"].as_str().unwrap()
+    );
+    reqwest::Client::new()
+        .get(app)
+        .bearer_auth(line["api_key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn settings_come_from_environment_variables() {
+    let mut running = Running::start_with(
+        &[],
+        &[
+            ("PASSAGE_EMULATOR_PORT", "0"),
+            ("PASSAGE_EMULATOR_APP_ID", "env_app"),
+            ("PASSAGE_EMULATOR_API_KEY", "env_key"),
+            ("PASSAGE_EMULATOR_JWKS_MAX_AGE", "60"),
+            ("PASSAGE_EMULATOR_BIND", "127.0.0.1"),
+        ],
+    );
+    let line = running.json_line();
+    assert_eq!(
+        (line["app_id"].as_str(), line["api_key"].as_str()),
+        (Some("env_app"), Some("env_key"))
+    );
+    let auth_base = line["auth_base_url"].as_str().unwrap();
+    assert!(auth_base.starts_with("http://127.0.0.1:"), "{auth_base}");
+    assert_ne!(
+        auth_base, "http://127.0.0.1:8787",
+        "port 0 picks a free one"
+    );
+    assert_eq!(
+        jwks_cache_control(&line).await.as_deref(),
+        Some("max-age=60")
+    );
+    assert_eq!(get_app_status(&line).await, reqwest::StatusCode::OK);
+    assert!(!running.stderr_until_serving().contains(WARNING));
+}
+
+#[tokio::test]
+async fn a_flag_wins_over_its_environment_variable() {
+    // Were the variable used, the port would be in use and the binary would exit.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    let mut running = Running::start_with(
+        &[
+            "--port",
+            "0",
+            "--app-id",
+            "flag_app",
+            "--api-key",
+            "flag_key",
+            "--jwks-max-age",
+            "5",
+            "--bind",
+            "127.0.0.1",
+        ],
+        &[
+            ("PASSAGE_EMULATOR_PORT", &taken_port),
+            ("PASSAGE_EMULATOR_APP_ID", "env_app"),
+            ("PASSAGE_EMULATOR_API_KEY", "env_key"),
+            ("PASSAGE_EMULATOR_JWKS_MAX_AGE", "60"),
+            ("PASSAGE_EMULATOR_BIND", "0.0.0.0"),
+        ],
+    );
+    let line = running.json_line();
+    assert_eq!(
+        (line["app_id"].as_str(), line["api_key"].as_str()),
+        (Some("flag_app"), Some("flag_key"))
+    );
+    assert_eq!(
+        jwks_cache_control(&line).await.as_deref(),
+        Some("max-age=5")
+    );
+    assert_eq!(get_app_status(&line).await, reqwest::StatusCode::OK);
+    assert!(!running.stderr_until_serving().contains(WARNING));
+}
+
+/// Linux routes all of 127.0.0.0/8 to loopback; other systems may have only 127.0.0.1.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn bind_serves_on_another_loopback_address_without_a_warning() {
+    let by_flag = Running::start_with(&["--bind", "127.0.0.2", "--port", "0"], &[]);
+    let by_variable =
+        Running::start_with(&["--port", "0"], &[("PASSAGE_EMULATOR_BIND", "127.0.0.2")]);
+    for mut running in [by_flag, by_variable] {
+        let line = running.json_line();
+        let auth_base = line["auth_base_url"].as_str().unwrap();
+        assert!(auth_base.starts_with("http://127.0.0.2:"), "{auth_base}");
+        assert!(
+            line["jwks_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.2:")
+        );
+        assert_eq!(jwks_cache_control(&line).await, None);
+        assert_eq!(get_app_status(&line).await, reqwest::StatusCode::OK);
+        assert!(!running.stderr_until_serving().contains(WARNING));
+    }
+}
+
+#[tokio::test]
+async fn a_non_loopback_bind_warns_and_its_urls_name_loopback() {
+    let mut running = Running::start(&["--bind", "0.0.0.0", "--port", "0"]);
+    let line = running.json_line();
+    let stderr = running.stderr_until_serving();
+    for expected in [
+        "warning",
+        "0.0.0.0",
+        WARNING,
+        "read and change every user and mint tokens",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    // Every interface is listened on; the URLs name one that clients can connect to.
+    let auth_base = line["auth_base_url"].as_str().unwrap();
+    assert!(auth_base.starts_with("http://127.0.0.1:"), "{auth_base}");
+    assert_eq!(get_app_status(&line).await, reqwest::StatusCode::OK);
+}
+
+#[test]
+fn a_bad_bind_address_exits_with_code_2_and_says_why() {
+    for (args, env) in [
+        (&["--bind", "127.0.0.300"][..], &[][..]),
+        (&["--bind", "localhost"], &[]),
+        (&["--bind="], &[]),
+        (&[], &[("PASSAGE_EMULATOR_BIND", "not-an-address")]),
+    ] {
+        let output = binary(args, env).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+        for expected in [
+            "invalid value",
+            "--bind <ADDR>",
+            "invalid IP address syntax",
+        ] {
+            assert!(stderr.contains(expected), "{args:?} {env:?}: {stderr}");
+        }
+        assert!(output.stdout.is_empty(), "nothing on stdout");
     }
 }
