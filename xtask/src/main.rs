@@ -2,7 +2,8 @@
 //!
 //! - `regen` writes `generated/passage_api.rs` from `openapi/passage-management.yaml`.
 //! - `check` fails, printing a diff, when that file is not what the spec generates.
-//! - `test` installs the test tools (Prism, from npm) and runs the whole test suite.
+//! - `test` installs the test tools (Prism, from npm; the vendor's Python and Node SDKs, from PyPI
+//!   and npm) and runs the whole test suite.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -52,15 +53,20 @@ fn main() -> ExitCode {
     })
 }
 
-/// Installs Prism if needed, then runs every test of the workspace with every feature.
+/// Installs Prism and the vendor SDKs if needed, then runs every test of the workspace with every
+/// feature.
 fn test(root: &Path, extra: &[String]) -> Result<ExitCode, String> {
     let prism = install_prism(root)?;
+    let vendor_python = install_vendor_python(root)?;
+    let vendor_node_modules = install_vendor_node(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
         .args(["test", "--workspace", "--all-features", "--all-targets"])
         .args(extra)
         .env("PASSAGE_PRISM_BIN", &prism)
+        .env("PASSAGE_VENDOR_PYTHON", &vendor_python)
+        .env("PASSAGE_VENDOR_NODE_MODULES", &vendor_node_modules)
         .status()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
     if !status.success() {
@@ -116,4 +122,108 @@ fn install_prism(root: &Path) -> Result<PathBuf, String> {
         return Err("npm could not install Prism".into());
     }
     Ok(bin)
+}
+
+/// The vendor's Python SDK, pinned by `tests/vendor/python/requirements.txt`, in a virtual
+/// environment under `target/tools/vendor-python`; returns its Python. Reinstalled when the pins
+/// change or the environment no longer imports the SDK.
+fn install_vendor_python(root: &Path) -> Result<PathBuf, String> {
+    let requirements_path = root.join("tests/vendor/python/requirements.txt");
+    let requirements = read(&requirements_path)?;
+    let venv = root.join("target/tools/vendor-python");
+    let python = venv_python(&venv);
+    let stamp = venv.join("installed-requirements.txt");
+    let installed = std::fs::read_to_string(&stamp).is_ok_and(|s| s == requirements)
+        && Command::new(&python)
+            .args(["-c", "import passageidentity"])
+            .output()
+            .is_ok_and(|out| out.status.success());
+    if installed {
+        return Ok(python);
+    }
+    println!("installing the vendor's Python SDK (PyPI) into target/tools/vendor-python");
+    let python3 = if cfg!(windows) { "python" } else { "python3" };
+    run(
+        Command::new(python3)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+        "Python 3.8+ with venv is needed for the vendor SDK test",
+    )?;
+    run(
+        Command::new(&python)
+            .args(["-m", "pip", "install", "--disable-pip-version-check"])
+            .args(["--no-input", "--quiet", "--requirement"])
+            .arg(&requirements_path),
+        "pip could not install the vendor's Python SDK",
+    )?;
+    write(&stamp, &requirements)?;
+    Ok(python)
+}
+
+/// The vendor's Node SDK, pinned by `tests/vendor/node/package-lock.json`, installed with
+/// `npm ci` under `target/tools/vendor-node`; returns its `node_modules`. Reinstalled when the lock
+/// changes or the SDK is gone.
+fn install_vendor_node(root: &Path) -> Result<PathBuf, String> {
+    let source = root.join("tests/vendor/node");
+    let manifest = read(&source.join("package.json"))?;
+    let lock = read(&source.join("package-lock.json"))?;
+    let prefix = root.join("target/tools/vendor-node");
+    let modules = prefix.join("node_modules");
+    let stamp = prefix.join("installed-package-lock.json");
+    let installed = std::fs::read_to_string(&stamp).is_ok_and(|s| s == lock)
+        && modules
+            .join("@passageidentity/passage-node/package.json")
+            .is_file();
+    if installed {
+        return Ok(modules);
+    }
+    println!("installing the vendor's Node SDK (npm) into target/tools/vendor-node");
+    std::fs::create_dir_all(&prefix)
+        .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+    write(&prefix.join("package.json"), &manifest)?;
+    write(&prefix.join("package-lock.json"), &lock)?;
+    run(
+        Command::new("npm")
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&prefix),
+        "npm (Node.js 18+) is needed for the vendor SDK test",
+    )?;
+    write(&stamp, &lock)?;
+    Ok(modules)
+}
+
+/// The Python of a virtual environment.
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts/python.exe")
+    } else {
+        venv.join("bin/python")
+    }
+}
+
+/// Runs `command`; `hint` says what is missing when it cannot start or fails.
+fn run(command: &mut Command, hint: &str) -> Result<(), String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {program} ({hint}): {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} failed ({status}): {hint}"))
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), String> {
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -1,0 +1,320 @@
+//! The vendor's own SDKs against the `passage-emulator` binary: the Python SDK (PyPI
+//! `passage-identity` 3.0.2) runs `tests/vendor/python/drive.py` and the Node SDK (npm
+//! `@passageidentity/passage-node` 2.12.1) runs `tests/vendor/node/drive.js`. Each script prints
+//! one JSON line per check; every check listed here must run, exactly once, and pass.
+//!
+//! `cargo xtask test` installs both SDKs under `target/tools/` and sets `PASSAGE_VENDOR_PYTHON`
+//! (the virtual environment's Python) and `PASSAGE_VENDOR_NODE_MODULES`; without them, the same
+//! places under `target/tools/` are used. A missing Python, Node or SDK fails the test.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_passage-emulator");
+const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor");
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+const INSTALL_HINT: &str =
+    "Run `cargo xtask test`, which installs both vendor SDKs under target/tools/.";
+
+/// The calls a 404 is checked on, with an unknown user id, in both scripts.
+const NOT_FOUND_CALLS: &[&str] = &[
+    "get",
+    "update",
+    "activate",
+    "deactivate",
+    "delete",
+    "list_devices",
+    "revoke_device",
+    "revoke_refresh_tokens",
+];
+
+/// Checks both SDKs run (the Node SDK has a few more calls, listed apart).
+const SHARED_CHECKS: &[&str] = &[
+    "create_by_email",
+    "create_by_phone",
+    "get",
+    "get_by_identifier_email",
+    "get_by_identifier_phone",
+    "update",
+    "deactivate",
+    "activate",
+    "list_devices",
+    "revoke_device_missing",
+    "revoke_refresh_tokens",
+    "magic_link_email_all_options",
+    "magic_link_phone",
+    "magic_link_user_email",
+    "magic_link_user_phone",
+    "magic_link_new_email_signs_up",
+    "magic_link_400",
+    "magic_link_404",
+    "error_400_create",
+    "error_400_update",
+    "error_401_wrong_api_key",
+    "error_401_magic_link",
+    "validate_jwt",
+    "validate_jwt_tampered_signature",
+    "validate_jwt_tampered_claims",
+    "validate_jwt_garbage",
+    "validate_jwt_expired",
+    "delete",
+];
+
+const PYTHON_CHECKS: &[&str] = &["jwks_url", "error_404_get_by_identifier"];
+
+const NODE_CHECKS: &[&str] = &[
+    "get_user_by_identifier_deprecated",
+    "sign_out_deprecated",
+    "magic_link_deprecated_raw_request",
+    "get_app",
+    "error_401_get_app",
+    "error_not_found_get_by_identifier",
+    "valid_auth_token_deprecated",
+    "authenticate_request_cookie",
+    "authenticate_request_header",
+    "authenticate_request_missing_token",
+    "jwks_fetched_from_emulator",
+    "fetch_api_used",
+];
+
+#[test]
+fn the_vendor_python_sdk_drives_the_emulator_binary() {
+    let python = vendor_python();
+    let emulator = Emulator::start();
+    let mut command = Command::new(&python);
+    command
+        .arg(Path::new(SCRIPTS).join("python/drive.py"))
+        .arg(&emulator.line)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let run = run_script(command, "python");
+    assert_every_check_passed("Python", &run, &expected(PYTHON_CHECKS));
+}
+
+#[test]
+fn the_vendor_node_sdk_drives_the_emulator_binary() {
+    let modules = vendor_node_modules();
+    let emulator = Emulator::start();
+    let mut command = Command::new("node");
+    command
+        .arg(Path::new(SCRIPTS).join("node/drive.js"))
+        .arg(&emulator.line)
+        .env("NODE_PATH", &modules);
+    let run = run_script(command, "node");
+    assert_every_check_passed("Node", &run, &expected(NODE_CHECKS));
+}
+
+fn expected(own: &[&str]) -> Vec<String> {
+    SHARED_CHECKS
+        .iter()
+        .chain(own)
+        .map(|name| (*name).to_owned())
+        .chain(
+            NOT_FOUND_CALLS
+                .iter()
+                .map(|call| format!("error_404_{call}")),
+        )
+        .collect()
+}
+
+/// The virtual environment's Python, checked to hold the pinned SDK.
+fn vendor_python() -> PathBuf {
+    let python = match std::env::var_os("PASSAGE_VENDOR_PYTHON") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let venv = tools().join("vendor-python");
+            if cfg!(windows) {
+                venv.join("Scripts/python.exe")
+            } else {
+                venv.join("bin/python")
+            }
+        }
+    };
+    assert!(
+        python.is_file(),
+        "the vendor Python SDK's virtual environment was not found ({} is missing). {INSTALL_HINT}",
+        python.display()
+    );
+    let output = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('passage-identity'))",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}. {INSTALL_HINT}", python.display()));
+    let version = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && version.trim() == "3.0.2",
+        "{} does not have passage-identity 3.0.2 (found {:?}; {}). {INSTALL_HINT}",
+        python.display(),
+        version.trim(),
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .last()
+            .unwrap_or("")
+    );
+    python
+}
+
+/// The `node_modules` holding the pinned SDK; also checks that `node` runs.
+fn vendor_node_modules() -> PathBuf {
+    let modules = std::env::var_os("PASSAGE_VENDOR_NODE_MODULES")
+        .map_or_else(|| tools().join("vendor-node/node_modules"), PathBuf::from);
+    let manifest = modules.join("@passageidentity/passage-node/package.json");
+    let version = std::fs::read_to_string(&manifest)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|json| json["version"].as_str().map(str::to_owned));
+    assert_eq!(
+        version.as_deref(),
+        Some("2.12.1"),
+        "@passageidentity/passage-node 2.12.1 was not found at {}. {INSTALL_HINT}",
+        manifest.display()
+    );
+    let output = Command::new("node").arg("--version").output();
+    assert!(
+        output.as_ref().is_ok_and(|out| out.status.success()),
+        "cannot run node (Node.js 18+ is needed for the vendor SDK test): {output:?}. {INSTALL_HINT}"
+    );
+    modules
+}
+
+fn tools() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools")
+}
+
+/// The emulator binary on a free port; killed when dropped.
+struct Emulator {
+    child: Child,
+    /// Its JSON line, as the scripts take it.
+    line: String,
+}
+
+impl Emulator {
+    fn start() -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the emulator binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a line on stdout");
+        let json: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"));
+        assert!(json["api_base_url"].is_string(), "{json}");
+        Self {
+            child,
+            line: line.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct ScriptRun {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs a script to its end (killed after [`SCRIPT_TIMEOUT`]), capturing both streams.
+fn run_script(mut command: Command, program: &str) -> ScriptRun {
+    let mut child = command
+        // Only 127.0.0.1 is ever reached; a proxy from the environment must not get in between.
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}. {INSTALL_HINT}"));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the script can be waited on") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = stdout.join().expect("stdout is read");
+    let mut stderr = stderr.join().expect("stderr is read");
+    if status.is_none() {
+        stderr.push_str(&format!("\n[killed after {SCRIPT_TIMEOUT:?}]"));
+    }
+    ScriptRun {
+        success: status.is_some_and(|s| s.success()),
+        stdout,
+        stderr,
+    }
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// Every expected check reported once and passed, nothing else was reported, and the script
+/// exited 0. One failure message lists every problem.
+fn assert_every_check_passed(sdk: &str, run: &ScriptRun, expected: &[String]) {
+    let mut problems = Vec::new();
+    let mut reported: BTreeMap<String, usize> = BTreeMap::new();
+    for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(json) = serde_json::from_str::<Value>(line) else {
+            problems.push(format!("not a check line: {line}"));
+            continue;
+        };
+        let Some(name) = json["check"].as_str() else {
+            problems.push(format!("a line without a check name: {line}"));
+            continue;
+        };
+        *reported.entry(name.to_owned()).or_default() += 1;
+        if json["ok"] != Value::Bool(true) {
+            problems.push(format!("FAILED {name}: {}", json["detail"]));
+        }
+    }
+    for name in expected {
+        if !reported.contains_key(name) {
+            problems.push(format!("did not run: {name}"));
+        }
+    }
+    for (name, count) in &reported {
+        if !expected.contains(name) {
+            problems.push(format!("not an expected check: {name}"));
+        }
+        if *count > 1 {
+            problems.push(format!("reported {count} times: {name}"));
+        }
+    }
+    if !run.success {
+        problems.push("the script did not exit with status 0".to_owned());
+    }
+    assert!(
+        problems.is_empty(),
+        "the vendor {sdk} SDK against the emulator:\n  {}\n--- stderr ---\n{}",
+        problems.join("\n  "),
+        run.stderr
+    );
+}
