@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::context::{Context, Settings};
 use super::keys::{KeyRing, SigningKey};
 use super::server::{self, ServerHandle};
-use super::{Emulator, EmulatorError, state};
+use super::{Emulator, EmulatorError, store};
 use crate::secret::Secret;
 
 /// How many requests the log keeps by default (the oldest go first); see
@@ -156,7 +156,7 @@ impl EmulatorBuilder {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(EmulatorError::NoRuntime);
         }
-        let app_id = self.app_id.unwrap_or_else(|| state::random_id(24));
+        let app_id = self.app_id.unwrap_or_else(|| store::random_id(24));
         if app_id.is_empty()
             || !app_id
                 .chars()
@@ -169,7 +169,7 @@ impl EmulatorBuilder {
         }
         let api_key = self
             .api_key
-            .unwrap_or_else(|| Secret::new(format!("emu_{}", state::random_id(40))));
+            .unwrap_or_else(|| Secret::new(format!("emu_{}", store::random_id(40))));
         let key = api_key.expose();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(EmulatorError::InvalidSetting {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::faults::FaultQueue;
 use super::keys::KeyRing;
 use super::log::RequestLog;
-use super::state::Store;
+use super::store::Store;
 use crate::secret::Secret;
 use crate::{Passage, PassageBuilder};
 
@@ -36,7 +36,7 @@ impl Settings {
             api_key,
             auth_origin,
             jwks_max_age,
-            created_at: super::state::now(),
+            created_at: super::store::now(),
         }
     }
 

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use super::api_error::ApiError;
 use super::app_info::MAGIC_LINK_TTL_SECONDS;
 use super::context::Settings;
-use super::state::{NewUser, Store, random_id};
-use super::validation::{check_relative_path, given, normalize_email, normalize_phone};
+use super::store::input::{check_relative_path, given, normalize_email, normalize_phone};
+use super::store::{NewUser, Store, random_id};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
 

@@ -18,9 +18,9 @@ use super::api_error::ApiError;
 use super::app_info::app_info;
 use super::context::Context;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::listing::ListQuery;
 use super::magic_links::{self, MagicLinkRequest};
-use super::state::{Metadata, NewUser, UserChanges, now};
+use super::store::listing::ListQuery;
+use super::store::{Metadata, NewUser, UserChanges, UserRecord, now};
 use crate::enums::UserStatus;
 use crate::raw::types;
 
@@ -54,7 +54,7 @@ struct UserBody {
     user_metadata: Option<Metadata>,
 }
 
-fn user_response(user: &super::state::UserRecord) -> Json<types::UserResponse> {
+fn user_response(user: &UserRecord) -> Json<types::UserResponse> {
     Json(types::UserResponse {
         user: user.to_passage_user(),
     })

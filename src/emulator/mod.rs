@@ -47,15 +47,13 @@ mod error;
 mod extract;
 mod faults;
 mod keys;
-mod listing;
 mod log;
 mod magic_links;
 mod management;
 mod redact;
 mod server;
-mod state;
+mod store;
 mod tokens;
-mod validation;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -72,7 +70,7 @@ pub use tokens::TokenOptions;
 
 use context::Context;
 use server::ServerHandle;
-use state::{NewUser, UserChanges};
+use store::{NewUser, UserChanges};
 
 use crate::enums::UserStatus;
 use crate::raw::types;
@@ -461,7 +459,7 @@ impl Emulator {
     ) -> Result<types::WebAuthnDevice, EmulatorError> {
         self.ctx
             .store()
-            .add_device(user_id, friendly_name, state::now())
+            .add_device(user_id, friendly_name, store::now())
             .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))
     }
 
@@ -492,7 +490,7 @@ impl Emulator {
         Ok(self
             .ctx
             .store()
-            .create_user(new, state::now())?
+            .create_user(new, store::now())?
             .to_passage_user())
     }
 
@@ -525,7 +523,7 @@ impl Emulator {
             .user(user_id)
             .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))?;
         Ok(store
-            .update_user(user_id, changes, state::now())?
+            .update_user(user_id, changes, store::now())?
             .to_passage_user())
     }
 
@@ -576,7 +574,7 @@ impl Emulator {
     pub fn record_login(&self, user_id: &str) -> Result<types::PassageUser, EmulatorError> {
         self.ctx
             .store()
-            .record_login(user_id, state::now())
+            .record_login(user_id, store::now())
             .map(|u| u.to_passage_user())
             .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))
     }
