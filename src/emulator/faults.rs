@@ -10,9 +10,9 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::api_error::ApiError;
 use super::connection::Connection;
 use super::context::Context;
+use super::rejection::ApiError;
 
 /// A fault to inject into the next matching requests, with [`Emulator::inject_fault`].
 ///

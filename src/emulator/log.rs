@@ -11,11 +11,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::api_error::ApiError;
 use super::context::Context;
 use super::extract::BODY_LIMIT;
 use super::faults::ConnectionDropped;
 use super::redact;
+use super::rejection::ApiError;
 
 /// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
 ///

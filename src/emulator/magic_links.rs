@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::api_error::ApiError;
 use super::app_info::MAGIC_LINK_TTL_SECONDS;
 use super::context::Settings;
+use super::rejection::ApiError;
 use super::store::input::{check_relative_path, given, normalize_email, normalize_phone};
 use super::store::{NewUser, Store, random_id};
 use crate::enums::{MagicLinkType, UserStatus};

@@ -14,11 +14,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use super::api_error::ApiError;
 use super::app_info::app_info;
 use super::context::Context;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::magic_links::{self, MagicLinkRequest};
+use super::rejection::ApiError;
 use super::store::listing::ListQuery;
 use super::store::{Metadata, NewUser, UserChanges, UserRecord, now};
 use crate::enums::UserStatus;

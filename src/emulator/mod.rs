@@ -38,7 +38,6 @@
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
 
 mod access;
-mod api_error;
 mod app_info;
 mod builder;
 mod connection;
@@ -51,6 +50,7 @@ mod log;
 mod magic_links;
 mod management;
 mod redact;
+mod rejection;
 mod server;
 mod store;
 mod tokens;

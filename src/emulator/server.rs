@@ -12,9 +12,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::api_error::ApiError;
 use super::connection::{Connection, CuttableListener};
 use super::context::Context;
+use super::rejection::ApiError;
 use super::{EmulatorError, access, faults, log, management, tokens};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.

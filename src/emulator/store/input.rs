@@ -1,7 +1,7 @@
 //! The input rules Passage applies: lower-cased emails, E.164 phone numbers, and relative paths
 //! for magic links.
 
-use crate::emulator::api_error::ApiError;
+use crate::emulator::rejection::ApiError;
 
 /// Trims and lower-cases an email address and checks its shape (`local@domain`, no spaces).
 pub(crate) fn normalize_email(raw: &str) -> Result<String, ApiError> {

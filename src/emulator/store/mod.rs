@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use super::api_error::ApiError;
+use super::rejection::ApiError;
 use crate::enums::{UserStatus, WebAuthnType};
 use crate::raw::types;
 use input::{given, normalize_email, normalize_phone};

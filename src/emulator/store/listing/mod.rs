@@ -12,7 +12,7 @@ use filter::Filter;
 use order::{Direction, SortField, parse_order_by};
 
 use super::{Store, UserRecord};
-use crate::emulator::api_error::ApiError;
+use crate::emulator::rejection::ApiError;
 use crate::raw::types;
 
 /// Users per page when the request does not say.

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use crate::emulator::api_error::ApiError;
+use crate::emulator::rejection::ApiError;
 use crate::emulator::store::UserRecord;
 
 /// A field users can be sorted by.
