@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::context::{Context, Settings};
+use super::context::Context;
 use super::keys::{KeyRing, SigningKey};
 use super::server::{self, ServerHandle};
+use super::settings::Settings;
 use super::{Emulator, EmulatorError, store};
 use crate::secret::Secret;
 

@@ -52,6 +52,7 @@ mod management;
 mod redact;
 mod rejection;
 mod server;
+mod settings;
 mod store;
 mod tokens;
 

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::EmulatorError;
-use super::context::{Context, Settings};
+use super::context::Context;
 use super::extract::ApiJson;
 use super::keys::{KeyRing, SigningKey};
 use super::rejection::ApiError;
+use super::settings::Settings;
 
 /// The lifetime of a token when nothing else is said.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(3600);
