@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::context::Context;
+use super::http::{self, ServerHandle};
 use super::keys::{KeyRing, SigningKey};
-use super::server::{self, ServerHandle};
 use super::settings::Settings;
 use super::{Emulator, EmulatorError, store};
 use crate::secret::Secret;
@@ -178,7 +178,7 @@ impl EmulatorBuilder {
                 reason: "must be printable ASCII without spaces".into(),
             });
         }
-        let listener = server::bind(self.port).await?;
+        let listener = http::bind(self.port).await?;
         let addr = listener.local_addr()?;
         let settings = Settings::new(app_id, api_key, format!("http://{addr}"), self.jwks_max_age);
         let keys = KeyRing::new(SigningKey::generate()?);
@@ -192,7 +192,7 @@ impl EmulatorBuilder {
             .passage_builder()
             .build()
             .map_err(EmulatorError::Client)?;
-        let server = ServerHandle::spawn(listener, server::router(ctx.clone()));
+        let server = ServerHandle::spawn(listener, http::router(ctx.clone()));
         Ok(Emulator {
             ctx,
             passage,

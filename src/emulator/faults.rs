@@ -10,8 +10,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::connection::Connection;
 use super::context::Context;
+use super::http::connection::Connection;
 use super::rejection::ApiError;
 
 /// A fault to inject into the next matching requests, with [`Emulator::inject_fault`].

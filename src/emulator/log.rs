@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::context::Context;
-use super::extract::BODY_LIMIT;
 use super::faults::ConnectionDropped;
+use super::http::extract::BODY_LIMIT;
 use super::redact;
 use super::rejection::ApiError;
 

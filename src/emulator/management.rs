@@ -1,5 +1,5 @@
 //! The Management API handlers: the 12 operations of `openapi/passage-management.yaml` under
-//! `/v1/apps/{app_id}`, behind the app's API key (see [`super::access`]).
+//! `/v1/apps/{app_id}`, behind the app's API key (see [`super::http`]).
 //!
 //! Response bodies are the generated types of [`crate::raw::types`], so they match the spec by
 //! construction.
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::app_info::app_info;
 use super::context::Context;
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::http::extract::{ApiJson, ApiPath, ApiQuery};
 use super::magic_links::{self, MagicLinkRequest};
 use super::rejection::ApiError;
 use super::store::listing::ListQuery;
@@ -27,7 +27,7 @@ use crate::raw::types;
 type Ctx = State<Arc<Context>>;
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The Management API routes (without the API key and app checks; see [`super::access`]).
+/// The Management API routes (without the API key and app checks; see [`super::http`]).
 pub(crate) fn routes() -> Router<Arc<Context>> {
     const USER: &str = "/v1/apps/{app_id}/users/{user_id}";
     Router::new()

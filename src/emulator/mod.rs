@@ -37,21 +37,18 @@
 //!   HTTP for tests written in other languages;
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
 
-mod access;
 mod app_info;
 mod builder;
-mod connection;
 mod context;
 mod error;
-mod extract;
 mod faults;
+mod http;
 mod keys;
 mod log;
 mod magic_links;
 mod management;
 mod redact;
 mod rejection;
-mod server;
 mod settings;
 mod store;
 mod tokens;
@@ -70,7 +67,7 @@ pub use redact::REDACTED;
 pub use tokens::TokenOptions;
 
 use context::Context;
-use server::ServerHandle;
+use http::ServerHandle;
 use store::{NewUser, UserChanges};
 
 use crate::enums::UserStatus;

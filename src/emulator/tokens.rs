@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::EmulatorError;
 use super::context::Context;
-use super::extract::ApiJson;
+use super::http::extract::ApiJson;
 use super::keys::{KeyRing, SigningKey};
 use super::rejection::ApiError;
 use super::settings::Settings;
@@ -322,7 +322,7 @@ pub(crate) fn issue(
 }
 
 /// The routes of the auth side: the JWKS (public, but only for this app; see
-/// [`super::access::require_app`]).
+/// [`super::http`]).
 pub(crate) fn auth_routes() -> Router<Arc<Context>> {
     Router::new().route("/v1/apps/{app_id}/.well-known/jwks.json", get(jwks))
 }

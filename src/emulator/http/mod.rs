@@ -1,4 +1,11 @@
-//! The HTTP server: binding on loopback, the router, serving and shutting down.
+//! The HTTP server: binding on loopback, the router with its layers, serving and shutting down.
+//!
+//! Requests pass the request log, then fault injection, then (for the Management API and the
+//! token endpoint) the API key check, before the handlers see them.
+
+mod access;
+pub(crate) mod connection;
+pub(crate) mod extract;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -12,10 +19,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::connection::{Connection, CuttableListener};
 use super::context::Context;
 use super::rejection::ApiError;
-use super::{EmulatorError, access, faults, log, management, tokens};
+use super::{EmulatorError, faults, log, management, tokens};
+use connection::{Connection, CuttableListener};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
