@@ -3,9 +3,9 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::faults::FaultQueue;
+use super::controls::faults::FaultQueue;
+use super::controls::log::RequestLog;
 use super::keys::KeyRing;
-use super::log::RequestLog;
 use super::settings::Settings;
 use super::store::Store;
 

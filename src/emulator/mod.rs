@@ -40,14 +40,12 @@
 mod app_info;
 mod builder;
 mod context;
+mod controls;
 mod error;
-mod faults;
 mod http;
 mod keys;
-mod log;
 mod magic_links;
 mod management;
-mod redact;
 mod rejection;
 mod settings;
 mod store;
@@ -59,11 +57,11 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 pub use builder::{DEFAULT_REQUEST_LOG_CAPACITY, EmulatorBuilder};
+pub use controls::faults::Fault;
+pub use controls::log::RecordedRequest;
+pub use controls::redact::REDACTED;
 pub use error::EmulatorError;
-pub use faults::Fault;
 pub use keys::{SigningKey, jwks_document};
-pub use log::RecordedRequest;
-pub use redact::REDACTED;
 pub use tokens::TokenOptions;
 
 use context::Context;

@@ -4,8 +4,9 @@
 //! token endpoint) the API key check, before the handlers see them.
 
 mod access;
-pub(crate) mod connection;
+mod connection;
 pub(crate) mod extract;
+mod layers;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::context::Context;
 use super::rejection::ApiError;
-use super::{EmulatorError, faults, log, management, tokens};
+use super::{EmulatorError, management, tokens};
 use connection::{Connection, CuttableListener};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
@@ -54,8 +55,8 @@ pub(crate) fn router(ctx: Arc<Context>) -> Router {
             ApiError::method_not_allowed(request.method().as_str(), request.uri().path())
                 .into_response()
         })
-        .layer(from_fn_with_state(ctx.clone(), faults::inject))
-        .layer(from_fn_with_state(ctx.clone(), log::record))
+        .layer(from_fn_with_state(ctx.clone(), layers::inject_fault))
+        .layer(from_fn_with_state(ctx.clone(), layers::record))
         .with_state(ctx)
 }
 
