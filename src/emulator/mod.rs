@@ -37,15 +37,13 @@
 //!   HTTP for tests written in other languages;
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
 
-mod app_info;
+mod api;
 mod builder;
 mod context;
 mod controls;
 mod error;
 mod http;
 mod keys;
-mod magic_links;
-mod management;
 mod rejection;
 mod settings;
 mod store;

@@ -1,7 +1,7 @@
 //! The HTTP server: binding on loopback, the router with its layers, serving and shutting down.
 //!
 //! Requests pass the request log, then fault injection, then (for the Management API and the
-//! token endpoint) the API key check, before the handlers see them.
+//! token endpoint) the API key check, before the handlers of [`super::api`] see them.
 
 mod access;
 mod connection;
@@ -20,9 +20,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::EmulatorError;
+use super::api::{management, tokens};
 use super::context::Context;
 use super::rejection::ApiError;
-use super::{EmulatorError, management, tokens};
 use connection::{Connection, CuttableListener};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::app_info::MAGIC_LINK_TTL_SECONDS;
-use super::rejection::ApiError;
-use super::settings::Settings;
-use super::store::input::{check_relative_path, given, normalize_email, normalize_phone};
-use super::store::{NewUser, Store, random_id};
+use crate::emulator::rejection::ApiError;
+use crate::emulator::settings::Settings;
+use crate::emulator::store::input::{check_relative_path, given, normalize_email, normalize_phone};
+use crate::emulator::store::{NewUser, Store, random_id};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
 
