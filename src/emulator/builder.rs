@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::context::Context;
+use super::error::EmulatorError;
 use super::http::{self, ServerHandle};
 use super::keys::{KeyRing, SigningKey};
 use super::settings::Settings;
-use super::{Emulator, EmulatorError, store};
+use super::{Emulator, store};
 use crate::secret::Secret;
 
 /// How many requests the log keeps by default (the oldest go first); see

@@ -3,8 +3,9 @@
 
 use std::time::SystemTime;
 
+use super::Emulator;
+use super::error::EmulatorError;
 use super::store::{self, NewUser, UserChanges};
-use super::{Emulator, EmulatorError};
 use crate::enums::UserStatus;
 use crate::raw::types;
 

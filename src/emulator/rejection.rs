@@ -2,7 +2,7 @@
 //! `{"code": "...", "error": "..."}`.
 //!
 //! The store and its rules reject input with it as well as the HTTP side, so it depends on
-//! neither; the handle turns it into [`EmulatorError::Rejected`](super::EmulatorError::Rejected).
+//! neither; the handle turns it into [`EmulatorError::Rejected`](super::error::EmulatorError::Rejected).
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use super::EmulatorError;
+use super::error::EmulatorError;
 use super::keys::{KeyRing, SigningKey};
 use super::settings::Settings;
 

@@ -20,9 +20,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::EmulatorError;
 use super::api::{management, tokens};
 use super::context::Context;
+use super::error::EmulatorError;
 use super::rejection::ApiError;
 use connection::{Connection, CuttableListener};
 
