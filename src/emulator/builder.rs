@@ -5,10 +5,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::context::{Context, Settings};
+use super::context::Context;
+use super::error::EmulatorError;
+use super::http::{self, ServerHandle};
 use super::keys::{KeyRing, SigningKey};
-use super::server::{self, ServerHandle};
-use super::{Emulator, EmulatorError, state};
+use super::settings::Settings;
+use super::{Emulator, store};
 use crate::secret::Secret;
 
 /// How many requests the log keeps by default (the oldest go first); see
@@ -189,7 +191,7 @@ impl EmulatorBuilder {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(EmulatorError::NoRuntime);
         }
-        let app_id = self.app_id.unwrap_or_else(|| state::random_id(24));
+        let app_id = self.app_id.unwrap_or_else(|| store::random_id(24));
         if app_id.is_empty()
             || !app_id
                 .chars()
@@ -202,7 +204,7 @@ impl EmulatorBuilder {
         }
         let api_key = self
             .api_key
-            .unwrap_or_else(|| Secret::new(format!("emu_{}", state::random_id(40))));
+            .unwrap_or_else(|| Secret::new(format!("emu_{}", store::random_id(40))));
         let key = api_key.expose();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(EmulatorError::InvalidSetting {
@@ -211,7 +213,7 @@ impl EmulatorBuilder {
             });
         }
         let ip = self.bind_address.unwrap_or(Ipv4Addr::LOCALHOST.into());
-        let listener = server::bind(SocketAddr::new(ip, self.port)).await?;
+        let listener = http::bind(SocketAddr::new(ip, self.port)).await?;
         let addr = listener.local_addr()?;
         let origin = format!("http://{}", url_address(addr));
         let settings = Settings::new(app_id, api_key, origin, self.jwks_max_age);
@@ -226,7 +228,7 @@ impl EmulatorBuilder {
             .passage_builder()
             .build()
             .map_err(EmulatorError::Client)?;
-        let server = ServerHandle::spawn(listener, server::router(ctx.clone()));
+        let server = ServerHandle::spawn(listener, http::router(ctx.clone()));
         Ok(Emulator {
             ctx,
             passage,

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use super::api_error::ApiError;
+use super::rejection::ApiError;
 use crate::ConfigError;
 
 /// A failure of the emulator itself (not an emulated API error).

@@ -11,7 +11,7 @@ use jsonwebtoken::crypto::aws_lc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
-use super::EmulatorError;
+use super::error::EmulatorError;
 
 /// An RSA 2048 signing key with its key id, as Passage publishes in an app's JWKS.
 #[derive(Clone)]

@@ -37,67 +37,47 @@
 //!   HTTP for tests written in other languages;
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
 
-mod access;
-mod api_error;
-mod app_info;
+// The layout, by role:
+// - `http/`: the server: router and serving, connections a fault can cut, the API key check,
+//   extractors, and the outer layers that apply the test controls;
+// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, the token endpoint;
+// - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules;
+// - `controls/`: the test controls: faults, the request log, what the log redacts;
+// - `keys.rs`, `tokens.rs`: signing keys and token issuing;
+// - `settings.rs`: the emulated app; `context.rs`: what the requests and the handle share;
+// - `rejection.rs`: the emulated service's error answer; `error.rs`: the emulator's own errors;
+// - here, `direct.rs` and `builder.rs`: the public handle, its direct access to the store, and
+//   its builder.
+mod api;
 mod builder;
-mod connection;
 mod context;
+mod controls;
+mod direct;
 mod error;
-mod extract;
-mod faults;
+mod http;
 mod keys;
-mod listing;
-mod log;
-mod magic_links;
-mod management;
-mod redact;
-mod server;
-mod state;
+mod rejection;
+mod settings;
+mod store;
 mod tokens;
-mod validation;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 pub use builder::{DEFAULT_REQUEST_LOG_CAPACITY, EmulatorBuilder};
+pub use controls::faults::Fault;
+pub use controls::log::RecordedRequest;
+pub use controls::redact::REDACTED;
+pub use direct::RefreshTokenRevocations;
 pub use error::EmulatorError;
-pub use faults::Fault;
 pub use keys::{SigningKey, jwks_document};
-pub use log::RecordedRequest;
-pub use redact::REDACTED;
 pub use tokens::TokenOptions;
 
 use context::Context;
-use server::ServerHandle;
-use state::{NewUser, UserChanges};
+use http::ServerHandle;
 
-use crate::enums::UserStatus;
-use crate::raw::types;
 use crate::{Passage, PassageBuilder};
-
-/// How often a user's refresh tokens were revoked, from
-/// [`Emulator::refresh_token_revocations`].
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-/// let emulator = passage_identity::emulator::Emulator::start().await?;
-/// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
-/// let revocations = emulator.refresh_token_revocations(&user.id)?;
-/// assert_eq!((revocations.count, revocations.last_at), (0, None));
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RefreshTokenRevocations {
-    /// How many times revoke-user-refresh-tokens succeeded for the user.
-    pub count: u64,
-    /// When it last did.
-    pub last_at: Option<SystemTime>,
-}
 
 /// A running Passage emulator. Dropping it stops the server in the background (the port is
 /// free once the runtime has run the server's task); [`Emulator::shutdown`] waits for it.
@@ -441,193 +421,6 @@ impl Emulator {
     /// ```
     pub fn clear_requests(&self) {
         self.ctx.log.clear();
-    }
-
-    /// Registers a passkey for a user, as signing up with a Passage element would.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
-    /// let device = emulator.add_device(&user.id, "Ada's laptop")?;
-    /// assert_eq!(device.friendly_name, "Ada's laptop");
-    /// assert!(emulator.user(&user.id)?.webauthn);
-    /// # Ok(()) }
-    /// ```
-    pub fn add_device(
-        &self,
-        user_id: &str,
-        friendly_name: &str,
-    ) -> Result<types::WebAuthnDevice, EmulatorError> {
-        self.ctx
-            .store()
-            .add_device(user_id, friendly_name, state::now())
-            .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))
-    }
-
-    /// Creates an active user without HTTP (no request is logged), with the checks of
-    /// create-user: an email or an E.164 phone (or both), neither taken.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let user = emulator.create_user_directly(Some("Ada@Example.com"), Some("+15551234567"))?;
-    /// assert_eq!(user.email, "ada@example.com");
-    /// assert_eq!(user.id.len(), 24);
-    /// assert!(emulator.create_user_directly(Some("ada@example.com"), None).is_err());
-    /// # Ok(()) }
-    /// ```
-    pub fn create_user_directly(
-        &self,
-        email: Option<&str>,
-        phone: Option<&str>,
-    ) -> Result<types::PassageUser, EmulatorError> {
-        let new = NewUser {
-            email: email.map(str::to_owned),
-            phone: phone.map(str::to_owned),
-            user_metadata: None,
-            status: UserStatus::Active,
-        };
-        Ok(self
-            .ctx
-            .store()
-            .create_user(new, state::now())?
-            .to_passage_user())
-    }
-
-    /// Changes a user's email, phone or metadata without HTTP, with the checks of update-user
-    /// (`Some("")` clears an email or phone as long as the other remains).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
-    /// let user = emulator.update_user_directly(&user.id, None, Some("+15551234567"), None)?;
-    /// assert_eq!(user.phone, "+15551234567");
-    /// # Ok(()) }
-    /// ```
-    pub fn update_user_directly(
-        &self,
-        user_id: &str,
-        email: Option<&str>,
-        phone: Option<&str>,
-        user_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    ) -> Result<types::PassageUser, EmulatorError> {
-        let changes = UserChanges {
-            email: email.map(str::to_owned),
-            phone: phone.map(str::to_owned),
-            user_metadata,
-        };
-        let mut store = self.ctx.store();
-        store
-            .user(user_id)
-            .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))?;
-        Ok(store
-            .update_user(user_id, changes, state::now())?
-            .to_passage_user())
-    }
-
-    /// The user `user_id` as get-user would return it, read without HTTP.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let user = emulator.create_user_directly(None, Some("+15551234567"))?;
-    /// assert_eq!(emulator.user(&user.id)?, user);
-    /// assert!(emulator.user("nobody").is_err());
-    /// # Ok(()) }
-    /// ```
-    pub fn user(&self, user_id: &str) -> Result<types::PassageUser, EmulatorError> {
-        self.ctx
-            .store()
-            .user(user_id)
-            .map(|u| u.to_passage_user())
-            .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))
-    }
-
-    /// How many users the app has.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// emulator.create_user_directly(Some("ada@example.com"), None)?;
-    /// assert_eq!(emulator.user_count(), 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn user_count(&self) -> usize {
-        self.ctx.store().users().count()
-    }
-
-    /// Records a sign-in of the user, as Passage would when they log in: `login_count` goes up
-    /// and `last_login_at` becomes now.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
-    /// assert_eq!(emulator.record_login(&user.id)?.login_count, 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn record_login(&self, user_id: &str) -> Result<types::PassageUser, EmulatorError> {
-        self.ctx
-            .store()
-            .record_login(user_id, state::now())
-            .map(|u| u.to_passage_user())
-            .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))
-    }
-
-    /// How often the user's refresh tokens were revoked (revoke-user-refresh-tokens), and when
-    /// last.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let user = emulator.create_user_directly(Some("ada@example.com"), None)?;
-    /// let passage = emulator.passage();
-    /// passage.raw().revoke_user_refresh_tokens().app_id(passage.app_id()).user_id(&user.id).send().await?;
-    /// assert_eq!(emulator.refresh_token_revocations(&user.id)?.count, 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn refresh_token_revocations(
-        &self,
-        user_id: &str,
-    ) -> Result<RefreshTokenRevocations, EmulatorError> {
-        let store = self.ctx.store();
-        let user = store
-            .user(user_id)
-            .map_err(|_| EmulatorError::UserNotFound(user_id.to_owned()))?;
-        Ok(RefreshTokenRevocations {
-            count: user.revocations.count,
-            last_at: user.revocations.last_at.map(SystemTime::from),
-        })
-    }
-
-    /// The magic links created so far, oldest first (nothing is sent: read the link here).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let emulator = passage_identity::emulator::Emulator::start().await?;
-    /// let passage = emulator.passage();
-    /// passage
-    ///     .raw()
-    ///     .create_magic_link()
-    ///     .app_id(passage.app_id())
-    ///     .body_map(|b| b.email(Some("ada@example.com".to_owned())).send(Some(true)))
-    ///     .send()
-    ///     .await?;
-    /// assert_eq!(emulator.magic_links()[0].identifier, "ada@example.com");
-    /// # Ok(()) }
-    /// ```
-    pub fn magic_links(&self) -> Vec<types::MagicLink> {
-        self.ctx.store().magic_links().to_vec()
     }
 
     /// Stops the server and waits for it: the port is closed and idle connections too; requests

@@ -1,29 +1,18 @@
 //! Tokens as Passage issues them: RS256 JWTs with Passage's claims (`sub`, `iss`, `aud`, `exp`,
-//! `nbf`, `iat`), the JWKS endpoint that publishes their keys, and the emulator's own endpoint
-//! that issues them over HTTP.
+//! `nbf`, `iat`), shaped by [`TokenOptions`] and signed by the app's current key.
+//!
+//! The handle issues them directly; the token endpoint (`api::tokens`) over HTTP.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::State;
-use axum::http::HeaderValue;
-use axum::http::header::CACHE_CONTROL;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::EmulatorError;
-use super::api_error::ApiError;
-use super::context::{Context, Settings};
-use super::extract::ApiJson;
+use super::error::EmulatorError;
 use super::keys::{KeyRing, SigningKey};
+use super::settings::Settings;
 
 /// The lifetime of a token when nothing else is said.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(3600);
-/// The longest lifetime the token endpoint accepts (ten years).
-const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
 
 /// How [`Emulator::issue_token_with`](super::Emulator::issue_token_with) shapes a token: its
 /// times, audience, issuer, extra or missing claims, and header `kid`.
@@ -318,52 +307,4 @@ pub(crate) fn issue(
     } else {
         current.sign_with_kid(&claims, kid)
     }
-}
-
-/// The routes of the auth side: the JWKS (public, but only for this app; see
-/// [`super::access::require_app`]).
-pub(crate) fn auth_routes() -> Router<Arc<Context>> {
-    Router::new().route("/v1/apps/{app_id}/.well-known/jwks.json", get(jwks))
-}
-
-/// The emulator's own control routes (behind the API key, like the Management API).
-pub(crate) fn control_routes() -> Router<Arc<Context>> {
-    Router::new().route("/emulator/v1/apps/{app_id}/tokens", post(issue_over_http))
-}
-
-async fn jwks(State(ctx): State<Arc<Context>>) -> Response {
-    let mut response = Json(ctx.keys.jwks()).into_response();
-    if let Some(max_age) = ctx.settings.jwks_max_age()
-        && let Ok(value) = HeaderValue::from_str(&format!("max-age={}", max_age.as_secs()))
-    {
-        response.headers_mut().insert(CACHE_CONTROL, value);
-    }
-    response
-}
-
-#[derive(Deserialize)]
-struct TokenRequest {
-    user_id: String,
-    ttl_seconds: Option<u64>,
-}
-
-/// `POST /emulator/v1/apps/{app_id}/tokens` `{"user_id": "...", "ttl_seconds": 3600}` →
-/// `{"token": "..."}`, for tests written in other languages.
-async fn issue_over_http(
-    State(ctx): State<Arc<Context>>,
-    ApiJson(request): ApiJson<TokenRequest>,
-) -> Result<Json<Value>, ApiError> {
-    if request.user_id.trim().is_empty() {
-        return Err(ApiError::invalid_request("user_id must not be empty"));
-    }
-    let ttl = request.ttl_seconds.unwrap_or(DEFAULT_TTL.as_secs());
-    if !(1..=MAX_TTL_SECONDS).contains(&ttl) {
-        return Err(ApiError::invalid_request(format!(
-            "ttl_seconds must be from 1 to {MAX_TTL_SECONDS}"
-        )));
-    }
-    let options = TokenOptions::default().ttl(Duration::from_secs(ttl));
-    let token = issue(&ctx.settings, &ctx.keys, &request.user_id, &options)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Json(json!({ "token": token })))
 }

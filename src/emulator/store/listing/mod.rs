@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use filter::Filter;
 use order::{Direction, SortField, parse_order_by};
 
-use super::api_error::ApiError;
-use super::state::{Store, UserRecord};
+use super::{Store, UserRecord};
+use crate::emulator::rejection::ApiError;
 use crate::raw::types;
 
 /// Users per page when the request does not say.

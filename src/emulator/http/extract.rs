@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::api_error::ApiError;
+use crate::emulator::rejection::ApiError;
 
 /// The largest request body the emulator reads.
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;

@@ -1,5 +1,5 @@
 //! The Management API handlers: the 12 operations of `openapi/passage-management.yaml` under
-//! `/v1/apps/{app_id}`, behind the app's API key (see [`super::access`]).
+//! `/v1/apps/{app_id}`, behind the app's API key (see [`crate::emulator::http`]).
 //!
 //! Response bodies are the generated types of [`crate::raw::types`], so they match the spec by
 //! construction.
@@ -14,20 +14,20 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use super::api_error::ApiError;
 use super::app_info::app_info;
-use super::context::Context;
-use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::listing::ListQuery;
 use super::magic_links::{self, MagicLinkRequest};
-use super::state::{Metadata, NewUser, UserChanges, now};
+use crate::emulator::context::Context;
+use crate::emulator::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::emulator::rejection::ApiError;
+use crate::emulator::store::listing::ListQuery;
+use crate::emulator::store::{Metadata, NewUser, UserChanges, UserRecord, now};
 use crate::enums::UserStatus;
 use crate::raw::types;
 
 type Ctx = State<Arc<Context>>;
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The Management API routes (without the API key and app checks; see [`super::access`]).
+/// The Management API routes (without the API key and app checks; see [`crate::emulator::http`]).
 pub(crate) fn routes() -> Router<Arc<Context>> {
     const USER: &str = "/v1/apps/{app_id}/users/{user_id}";
     Router::new()
@@ -54,7 +54,7 @@ struct UserBody {
     user_metadata: Option<Metadata>,
 }
 
-fn user_response(user: &super::state::UserRecord) -> Json<types::UserResponse> {
+fn user_response(user: &UserRecord) -> Json<types::UserResponse> {
     Json(types::UserResponse {
         user: user.to_passage_user(),
     })

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::api_error::ApiError;
 use super::app_info::MAGIC_LINK_TTL_SECONDS;
-use super::context::Settings;
-use super::state::{NewUser, Store, random_id};
-use super::validation::{check_relative_path, given, normalize_email, normalize_phone};
+use crate::emulator::rejection::ApiError;
+use crate::emulator::settings::Settings;
+use crate::emulator::store::input::{check_relative_path, given, normalize_email, normalize_phone};
+use crate::emulator::store::{NewUser, Store, random_id};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
 

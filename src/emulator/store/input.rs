@@ -1,6 +1,8 @@
-//! The input rules Passage applies to identifiers: lower-cased emails, E.164 phone numbers.
+//! The input rules Passage applies: lower-cased emails, E.164 phone numbers, and relative paths
+//! for magic links.
 
-use super::api_error::ApiError;
+use crate::PhoneNumber;
+use crate::emulator::rejection::ApiError;
 
 /// Trims and lower-cases an email address and checks its shape (`local@domain`, no spaces).
 pub(crate) fn normalize_email(raw: &str) -> Result<String, ApiError> {
@@ -22,20 +24,16 @@ pub(crate) fn normalize_email(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Checks an E.164 phone number: `+`, then 2 to 15 digits, the first not 0.
+/// Trims a phone number and checks it is E.164 (`+`, then 2 to 15 digits, the first not 0), by
+/// the spec's own pattern, as the client checks it: [`PhoneNumber::parse`].
 pub(crate) fn normalize_phone(raw: &str) -> Result<String, ApiError> {
-    let phone = raw.trim();
-    let digits = phone.strip_prefix('+').unwrap_or("");
-    let valid = (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
-        Ok(phone.to_owned())
-    } else {
-        Err(ApiError::invalid_request(format!(
-            "phone {raw:?} is not an E.164 phone number (a '+', then 2 to 15 digits, the first not 0)"
-        )))
-    }
+    PhoneNumber::parse(raw.trim())
+        .map(String::from)
+        .map_err(|_| {
+            ApiError::invalid_request(format!(
+                "phone {raw:?} is not an E.164 phone number (a '+', then 2 to 15 digits, the first not 0)"
+            ))
+        })
 }
 
 /// A user's email or phone as given in a request: absent, or empty, means none.

@@ -2,8 +2,8 @@
 
 use std::cmp::Ordering;
 
-use crate::emulator::api_error::ApiError;
-use crate::emulator::state::UserRecord;
+use crate::emulator::rejection::ApiError;
+use crate::emulator::store::UserRecord;
 
 /// A field users can be sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

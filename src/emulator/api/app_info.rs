@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::context::Settings;
+use crate::emulator::settings::Settings;
 use crate::enums::{AppType, ThemeType, TtlDisplayUnit};
 use crate::raw::types;
 

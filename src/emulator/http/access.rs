@@ -8,9 +8,9 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::api_error::ApiError;
-use super::context::Context;
 use super::extract::ApiPath;
+use crate::emulator::context::Context;
+use crate::emulator::rejection::ApiError;
 
 /// Middleware: 401 `invalid_access_token` without `Authorization: Bearer <api key>`.
 ///

@@ -156,3 +156,7 @@ impl AsyncWrite for CuttableStream {
         self.inner.is_write_vectored()
     }
 }
+
+/// Marks a response whose connection was dropped instead of answered.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnectionDropped;

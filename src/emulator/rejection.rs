@@ -1,4 +1,8 @@
-//! Errors in Passage's form: every non-2xx body is `{"code": "...", "error": "..."}`.
+//! How the emulated service turns a request down, in Passage's form: every non-2xx body is
+//! `{"code": "...", "error": "..."}`.
+//!
+//! The store and its rules reject input with it as well as the HTTP side, so it depends on
+//! neither; the handle turns it into [`EmulatorError::Rejected`](super::error::EmulatorError::Rejected).
 
 use axum::Json;
 use axum::http::StatusCode;

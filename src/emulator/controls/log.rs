@@ -1,26 +1,23 @@
 //! The request log: every request the emulator received, oldest first, with its secrets removed.
+//!
+//! The HTTP layer records each request here as it arrives and its status once answered (see
+//! `http::layers`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::api_error::ApiError;
-use super::context::Context;
-use super::extract::BODY_LIMIT;
-use super::faults::ConnectionDropped;
 use super::redact;
 
-/// One request the emulator received, from [`Emulator::requests`](super::Emulator::requests).
+/// One request the emulator received, from
+/// [`Emulator::requests`](crate::emulator::Emulator::requests).
 ///
 /// Secrets are never stored: the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
-/// `Set-Cookie` are replaced by [`REDACTED`](super::REDACTED), and so are the API key and
+/// `Set-Cookie` are replaced by [`REDACTED`](crate::emulator::REDACTED), and so are the API key and
 /// anything shaped like a JWT wherever else they appear: other headers, the body, and the path
 /// and query (percent-encoded or not).
 ///
@@ -192,7 +189,23 @@ impl RequestLog {
         id
     }
 
-    fn finish(&self, id: u64, status: u16) {
+    /// Logs a request as it arrived, before anything else sees it, with the secrets in its
+    /// path, query, headers and body redacted (`key` is the API key); `body` is `None` when it
+    /// could not be read. Returns the entry's id, for [`RequestLog::finish`].
+    pub(crate) fn record(&self, parts: &Parts, body: Option<&[u8]>, key: &str) -> u64 {
+        let request = RecordedRequest {
+            method: parts.method.clone(),
+            path: redact::url_part(parts.uri.path(), key),
+            query: parts.uri.query().map(|q| redact::url_part(q, key)),
+            headers: redact::headers(&parts.headers, key),
+            body: None,
+            status: 0,
+        };
+        self.start(request, body.and_then(|b| StoredBody::new(b, key)))
+    }
+
+    /// Sets the status answered to the request `id`, if the log still holds it.
+    pub(crate) fn finish(&self, id: u64, status: u16) {
         let mut entries = self.lock();
         if let Some(entry) = entries.list.iter_mut().rev().find(|e| e.id == id) {
             entry.request.status = status;
@@ -207,38 +220,6 @@ impl RequestLog {
     pub(crate) fn clear(&self) {
         *self.lock() = Entries::default();
     }
-}
-
-/// Middleware: records the request (before anything else sees it) and the status answered.
-pub(crate) async fn record(
-    State(ctx): State<Arc<Context>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let key = ctx.settings.api_key();
-    let bytes = to_bytes(body, BODY_LIMIT).await;
-    let entry = RecordedRequest {
-        method: parts.method.clone(),
-        path: redact::url_part(parts.uri.path(), key),
-        query: parts.uri.query().map(|q| redact::url_part(q, key)),
-        headers: redact::headers(&parts.headers, key),
-        body: None,
-        status: 0,
-    };
-    let body = bytes.as_ref().ok().and_then(|b| StoredBody::new(b, key));
-    let id = ctx.log.start(entry, body);
-    let response = match bytes {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        Err(_) => ApiError::request_too_large(BODY_LIMIT).into_response(),
-    };
-    if response.extensions().get::<ConnectionDropped>().is_none() {
-        ctx.log.finish(id, response.status().as_u16());
-    }
-    response
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::emulator::api_error::ApiError;
-use crate::emulator::state::UserRecord;
+use crate::emulator::rejection::ApiError;
+use crate::emulator::store::UserRecord;
 
 /// A filter operator, from the value's prefix (`ne:`, `gt:`, `lt:`, `like:`, `not_like:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,18 +1,13 @@
 //! Injected faults: error statuses, `Retry-After`, latency, malformed bodies and dropped
 //! connections, each for the next few requests that match a method and a path prefix.
+//!
+//! This module holds the faults and decides what each one does; the HTTP layer applies them
+//! (see `http::layers`).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use super::api_error::ApiError;
-use super::connection::Connection;
-use super::context::Context;
+use axum::http::{Method, StatusCode};
 
 /// A fault to inject into the next matching requests, with [`Emulator::inject_fault`].
 ///
@@ -48,8 +43,8 @@ use super::context::Context;
 /// # Ok(()) }
 /// ```
 ///
-/// [`Emulator::inject_fault`]: super::Emulator::inject_fault
-/// [`Emulator::jwks_url`]: super::Emulator::jwks_url
+/// [`Emulator::inject_fault`]: crate::emulator::Emulator::inject_fault
+/// [`Emulator::jwks_url`]: crate::emulator::Emulator::jwks_url
 #[derive(Clone, Debug)]
 #[must_use = "a fault does nothing until given to Emulator::inject_fault"]
 pub struct Fault {
@@ -230,11 +225,58 @@ impl Fault {
         self
     }
 
+    /// What the fault does to a request it applies to.
+    pub(crate) fn effect(&self) -> FaultEffect {
+        FaultEffect {
+            latency: self.latency,
+            retry_after: self.retry_after,
+            answer: self.answer(),
+        }
+    }
+
+    fn answer(&self) -> FaultAnswer {
+        if self.drop_connection {
+            FaultAnswer::DropConnection
+        } else if self.malformed {
+            FaultAnswer::Malformed(self.status.unwrap_or(StatusCode::OK))
+        } else if let Some(status) = self.status {
+            FaultAnswer::Error(status)
+        } else if self.retry_after.is_some() {
+            FaultAnswer::Error(StatusCode::TOO_MANY_REQUESTS)
+        } else {
+            FaultAnswer::Normal
+        }
+    }
+
     fn matches(&self, method: &Method, path: &str) -> bool {
         self.times > 0
             && self.method.as_ref().is_none_or(|m| m == method)
             && path.starts_with(&self.path_prefix)
     }
+}
+
+/// What a fault does to a request it applies to, in the order it is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FaultEffect {
+    /// How long to wait first.
+    pub(crate) latency: Option<Duration>,
+    /// The `Retry-After` header to add to the answer, in seconds.
+    pub(crate) retry_after: Option<u64>,
+    /// What to answer with.
+    pub(crate) answer: FaultAnswer,
+}
+
+/// What a fault answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FaultAnswer {
+    /// Nothing: the connection is closed without an answer.
+    DropConnection,
+    /// An HTML page instead of JSON, with this status.
+    Malformed(StatusCode),
+    /// An error in Passage's form with this status.
+    Error(StatusCode),
+    /// The normal answer (after the latency, if any).
+    Normal,
 }
 
 /// `http://host:port/path?query#fragment` → `/path`; a path loses its query and fragment too
@@ -278,7 +320,7 @@ impl FaultQueue {
     }
 
     /// Takes one use of the first fault matching the request.
-    fn take(&self, method: &Method, path: &str) -> Option<Fault> {
+    pub(crate) fn take(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut faults = self.lock();
         let at = faults.iter().position(|f| f.matches(method, path))?;
         faults[at].times -= 1;
@@ -288,62 +330,6 @@ impl FaultQueue {
             Some(faults[at].clone())
         }
     }
-}
-
-/// Marks a response whose connection was dropped instead of answered.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ConnectionDropped;
-
-const HTML_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\
-<body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n";
-
-/// Middleware: applies the first matching fault, if any, else passes the request on.
-pub(crate) async fn inject(
-    State(ctx): State<Arc<Context>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(fault) = ctx.faults.take(request.method(), request.uri().path()) else {
-        return next.run(request).await;
-    };
-    if let Some(latency) = fault.latency {
-        tokio::time::sleep(latency).await;
-    }
-    let retry_after = fault.retry_after.map(HeaderValue::from);
-    let mut response = if fault.drop_connection {
-        let connection = request.extensions().get::<ConnectInfo<Connection>>();
-        match connection {
-            Some(ConnectInfo(connection)) => {
-                connection.kill();
-                let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                response.extensions_mut().insert(ConnectionDropped);
-                return response;
-            }
-            None => {
-                ApiError::internal("the emulator could not drop this connection").into_response()
-            }
-        }
-    } else if fault.malformed {
-        (
-            fault.status.unwrap_or(StatusCode::OK),
-            [(
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            )],
-            HTML_PAGE,
-        )
-            .into_response()
-    } else if let Some(status) = fault.status {
-        ApiError::injected(status).into_response()
-    } else if retry_after.is_some() {
-        ApiError::injected(StatusCode::TOO_MANY_REQUESTS).into_response()
-    } else {
-        next.run(request).await
-    };
-    if let Some(value) = retry_after {
-        response.headers_mut().insert(RETRY_AFTER, value);
-    }
-    response
 }
 
 #[cfg(test)]

@@ -1,4 +1,12 @@
-//! The HTTP server: binding on loopback, the router, serving and shutting down.
+//! The HTTP server: binding on loopback, the router with its layers, serving and shutting down.
+//!
+//! Requests pass the request log, then fault injection, then (for the Management API and the
+//! token endpoint) the API key check, before the handlers of [`super::api`] see them.
+
+mod access;
+mod connection;
+pub(crate) mod extract;
+mod layers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,10 +20,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::api_error::ApiError;
-use super::connection::{Connection, CuttableListener};
+use super::api::{management, tokens};
 use super::context::Context;
-use super::{EmulatorError, access, faults, log, management, tokens};
+use super::error::EmulatorError;
+use super::rejection::ApiError;
+use connection::{Connection, CuttableListener};
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -46,8 +55,8 @@ pub(crate) fn router(ctx: Arc<Context>) -> Router {
             ApiError::method_not_allowed(request.method().as_str(), request.uri().path())
                 .into_response()
         })
-        .layer(from_fn_with_state(ctx.clone(), faults::inject))
-        .layer(from_fn_with_state(ctx.clone(), log::record))
+        .layer(from_fn_with_state(ctx.clone(), layers::inject_fault))
+        .layer(from_fn_with_state(ctx.clone(), layers::record))
         .with_state(ctx)
 }
 

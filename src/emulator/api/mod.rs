@@ -1,0 +1,12 @@
+//! The handlers of the emulated service: the Management API and the magic links and app info it
+//! serves, the JWKS, and the emulator's token endpoint.
+//!
+//! Handlers take the shared [`Context`](super::context::Context), read and change the store, and
+//! answer with the generated types of [`crate::raw::types`] or a
+//! [`rejection`](super::rejection). The router and the checks in front of them are in
+//! [`super::http`].
+
+mod app_info;
+mod magic_links;
+pub(crate) mod management;
+pub(crate) mod tokens;
