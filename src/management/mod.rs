@@ -40,6 +40,8 @@ pub use phone::{PhoneNumber, PhoneNumberError};
 pub use retry::RetryPolicy;
 pub use transport::{PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
 
+#[cfg(feature = "emulator")]
+pub(crate) use input::relative_path_problem;
 pub(crate) use transport::default_headers;
 
 use crate::secret::Secret;

@@ -41,21 +41,14 @@ pub(crate) fn given(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.trim().is_empty())
 }
 
-/// Checks that a path a magic link opens is relative: no scheme, no host.
+/// Checks that a path a magic link opens is relative to the app's origin, by the crate's one
+/// rule for it (the facade checks the same before sending).
 pub(crate) fn check_relative_path(path: &str) -> Result<(), ApiError> {
-    // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'.
-    let has_scheme = path.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    if has_scheme || path.starts_with("//") || path.starts_with("\\\\") {
-        Err(ApiError::invalid_request(format!(
-            "magic_link_path {path:?} must be a relative URL"
-        )))
-    } else {
-        Ok(())
+    match crate::management::relative_path_problem(path) {
+        Some(reason) => Err(ApiError::invalid_request(format!(
+            "magic_link_path {path:?} {reason}"
+        ))),
+        None => Ok(()),
     }
 }
 
