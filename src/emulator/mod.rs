@@ -39,13 +39,15 @@
 
 // The layout, by role:
 // - `http/`: the server: router and serving, connections a fault can cut, the API key check,
-//   extractors, and the outer layers that apply the test controls;
+//   and the outer layers that apply the test controls;
 // - `api/`: the handlers: the Management API, magic links, app info, the JWKS, the token endpoint;
 // - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules;
 // - `controls/`: the test controls: faults, the request log, what the log redacts;
 // - `keys.rs`, `tokens.rs`: signing keys and token issuing;
 // - `settings.rs`: the emulated app; `context.rs`: what the requests and the handle share;
-// - `rejection.rs`: the emulated service's error answer; `error.rs`: the emulator's own errors;
+// - `extract.rs`: reading requests (paths, queries, bodies) into Passage's error form, for the
+//   server's checks and the handlers alike; `rejection.rs`: the emulated service's error answer;
+//   `error.rs`: the emulator's own errors;
 // - here, `direct.rs` and `builder.rs`: the public handle, its direct access to the store, and
 //   its builder.
 mod api;
@@ -54,6 +56,7 @@ mod context;
 mod controls;
 mod direct;
 mod error;
+mod extract;
 mod http;
 mod keys;
 mod rejection;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::app_info::app_info;
 use super::magic_links::{self, MagicLinkRequest};
 use crate::emulator::context::Context;
-use crate::emulator::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::emulator::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::emulator::rejection::ApiError;
 use crate::emulator::store::listing::ListQuery;
 use crate::emulator::store::{Metadata, NewUser, UserChanges, UserRecord, now};

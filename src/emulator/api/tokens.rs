@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::emulator::context::Context;
-use crate::emulator::http::extract::ApiJson;
+use crate::emulator::extract::ApiJson;
 use crate::emulator::rejection::ApiError;
 use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue};
 

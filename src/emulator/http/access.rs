@@ -8,8 +8,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::extract::ApiPath;
 use crate::emulator::context::Context;
+use crate::emulator::extract::ApiPath;
 use crate::emulator::rejection::ApiError;
 
 /// Middleware: 401 `invalid_access_token` without `Authorization: Bearer <api key>`.

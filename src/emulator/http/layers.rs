@@ -11,9 +11,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::connection::{Connection, ConnectionDropped};
-use super::extract::BODY_LIMIT;
 use crate::emulator::context::Context;
 use crate::emulator::controls::faults::FaultAnswer;
+use crate::emulator::extract::BODY_LIMIT;
 use crate::emulator::rejection::ApiError;
 
 /// What a fault with [`malformed_body`](crate::emulator::Fault::malformed_body) answers with.

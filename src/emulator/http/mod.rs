@@ -5,7 +5,7 @@
 
 mod access;
 mod connection;
-pub(crate) mod extract;
+
 mod layers;
 
 use std::net::SocketAddr;
