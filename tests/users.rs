@@ -7,6 +7,8 @@ mod common;
 mod crud;
 #[path = "users/errors.rs"]
 mod errors;
+#[path = "users/faults.rs"]
+mod faults;
 #[path = "users/listing.rs"]
 mod listing;
 #[path = "users/logs.rs"]
@@ -15,5 +17,7 @@ mod logs;
 mod magic_links;
 #[path = "users/retries.rs"]
 mod retries;
+#[path = "users/scripted.rs"]
+mod scripted;
 #[path = "users/validation.rs"]
 mod validation;

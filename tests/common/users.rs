@@ -22,14 +22,17 @@ pub fn without_retries(emulator: &Emulator) -> Passage {
 pub fn with_quick_retries(emulator: &Emulator, retries: u32) -> Passage {
     emulator
         .passage_builder()
-        .retry(
-            RetryPolicy::default()
-                .max_retries(retries)
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
+        .retry(quick_retries(retries))
         .build()
         .unwrap()
+}
+
+/// Up to `retries` retries with tiny waits, so tests stay fast.
+pub fn quick_retries(retries: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(retries)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }
 
 /// `/v1/apps/{app_id}` plus `rest`.
