@@ -11,6 +11,8 @@ mod errors;
 mod faults;
 #[path = "users/listing.rs"]
 mod listing;
+#[path = "users/load.rs"]
+mod load;
 #[path = "users/logs.rs"]
 mod logs;
 #[path = "users/magic_links.rs"]
@@ -19,5 +21,9 @@ mod magic_links;
 mod retries;
 #[path = "users/scripted.rs"]
 mod scripted;
+#[path = "users/secrets.rs"]
+mod secrets;
 #[path = "users/validation.rs"]
 mod validation;
+#[path = "users/wire_formats.rs"]
+mod wire_formats;

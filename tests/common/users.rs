@@ -51,11 +51,13 @@ pub fn requests_to(emulator: &Emulator, method: Method, path: &str) -> Vec<Recor
 
 /// A query parameter of a recorded request, percent-decoded.
 pub fn query_param(request: &RecordedRequest, name: &str) -> Option<String> {
-    let url = reqwest::Url::parse(&format!(
-        "http://127.0.0.1/?{}",
-        request.query.as_deref().unwrap_or_default()
-    ))
-    .unwrap();
+    query_value(request.query.as_deref(), name)
+}
+
+/// The parameter `name` of a query string, percent-decoded.
+pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    let url =
+        reqwest::Url::parse(&format!("http://127.0.0.1/?{}", query.unwrap_or_default())).unwrap();
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
