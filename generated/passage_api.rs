@@ -128,6 +128,72 @@ pub mod types {
             Default::default()
         }
     }
+    ///The `login_count` filter of the user listing: a whole number, optionally prefixed by `ne:`, `gt:` or `lt:`.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CountFilter(::std::string::String);
+    impl ::std::ops::Deref for CountFilter {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CountFilter> for ::std::string::String {
+        fn from(value: CountFilter) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CountFilter {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^((ne|gt|lt):)?-?[0-9]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^((ne|gt|lt):)?-?[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CountFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CountFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CountFilter {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Identify the user by `email`, by `phone`, or by `user_id` together with `channel`.
     #[derive(
         ::serde::Deserialize,
@@ -613,6 +679,78 @@ pub mod types {
             Default::default()
         }
     }
+    ///The order of the user listing: comma separated `field:ASC` or `field:DESC` pairs.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct OrderBy(::std::string::String);
+    impl ::std::ops::Deref for OrderBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<OrderBy> for ::std::string::String {
+        fn from(value: OrderBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for OrderBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z_]+:(ASC|DESC)(,[a-z_]+:(ASC|DESC))*$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z_]+:(ASC|DESC)(,[a-z_]+:(ASC|DESC))*$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OrderBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OrderBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrderBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`PaginationLinks`
     #[derive(
         ::serde::Deserialize,
@@ -735,6 +873,80 @@ pub mod types {
     impl SocialConnections {
         pub fn builder() -> builder::SocialConnections {
             Default::default()
+        }
+    }
+    ///A time filter of the user listing: exactly `2006-01-02T15:04:05.000000Z` (UTC, six fractional digits, `Z`), optionally prefixed by `ne:`, `gt:` or `lt:`.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TimeFilter(::std::string::String);
+    impl ::std::ops::Deref for TimeFilter {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TimeFilter> for ::std::string::String {
+        fn from(value: TimeFilter) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TimeFilter {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^((ne|gt|lt):)?[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^((ne|gt|lt):)?[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TimeFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TimeFilter {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TimeFilter {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A one-time-passcode or magic-link method with its lifetime in seconds.
@@ -5282,23 +5494,23 @@ let response = client.create_magic_link()
     }
     /**List the app's users, one page at a time
 
-Filter values may carry an operator prefix: `ne:`, `gt:`, `lt:`, `like:` or `not_like:` (for example `login_count=gt:3`).
+Filter values may carry an operator prefix (for example `login_count=gt:3`). The operators each filter takes, as the vendor's parameter descriptions document them: `identifier`, `id` and `status` take `ne:`, `gt:`, `lt:`, `like:` and `not_like:`; `login_count`, `created_at`, `updated_at` and `last_login_at` take `ne:`, `gt:` and `lt:`. No prefix means equality, so an equality value never starts with an operator prefix. Times are written in exactly one form, `2006-01-02T15:04:05.000000Z` (UTC, six fractional digits, `Z`). Where the vendor's schema and its own descriptions disagree, this spec follows the descriptions: `login_count` is a string here, because it carries operator prefixes, although the vendor's schema types it as an integer.
 
 Sends a `GET` request to `/apps/{app_id}/users`
 
 Arguments:
 - `app_id`: The app id.
-- `created_at`: Creation time (RFC 3339), optionally with an operator prefix.
+- `created_at`: Creation time, exactly in the form `2006-01-02T15:04:05.000000Z`, optionally prefixed by `ne:`, `gt:` or `lt:`.
 - `created_before`: Unix time (seconds) anchoring the listing: only users created before it are listed. The response echoes the anchor it used; send it back to keep pages stable while users are being created.
-- `id`: User id, optionally with an operator prefix.
-- `identifier`: Email or phone number, optionally with an operator prefix.
-- `last_login_at`: Last login time (RFC 3339), optionally with an operator prefix.
-- `limit`: Users per page.
-- `login_count`: Login count, optionally with an operator prefix.
-- `order_by`: Comma separated `field:ASC|DESC` pairs, e.g. `created_at:DESC,id:ASC`.
-- `page`: Page to fetch, from 1.
-- `status`: User status, optionally with an operator prefix.
-- `updated_at`: Update time (RFC 3339), optionally with an operator prefix.
+- `id`: User id, optionally prefixed by `ne:`, `gt:`, `lt:`, `like:` or `not_like:`.
+- `identifier`: Email or phone number (either matches), optionally prefixed by `ne:`, `gt:`, `lt:`, `like:` or `not_like:`. A `like:` pattern uses `%` for any run of characters.
+- `last_login_at`: Time of the last sign-in, exactly in the form `2006-01-02T15:04:05.000000Z`, optionally prefixed by `ne:`, `gt:` or `lt:`.
+- `limit`: Users per page, 1 to 500.
+- `login_count`: Login count, optionally prefixed by `ne:`, `gt:` or `lt:` (no pattern). A string, not the vendor schema's integer: see the operation's description.
+- `order_by`: Comma separated `field:ASC` or `field:DESC` pairs (the direction in capitals), e.g. `created_at:DESC,id:ASC`. The fields: `id`, `email`, `phone`, `status`, `created_at`, `updated_at`, `last_login_at`, `login_count`; never `identifier`, which the service cannot sort by. Each field at most once.
+- `page`: Page to fetch, from 1 (a 64-bit signed integer).
+- `status`: User status (`active`, `inactive` or `pending`), optionally prefixed by `ne:`, `gt:`, `lt:`, `like:` or `not_like:`.
+- `updated_at`: Time of the last change, exactly in the form `2006-01-02T15:04:05.000000Z`, optionally prefixed by `ne:`, `gt:` or `lt:`.
 ```ignore
 let response = client.list_paginated_users()
     .app_id(app_id)
@@ -5342,7 +5554,7 @@ Sends a `GET` request to `/apps/{app_id}/users/{user_id}`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 ```ignore
 let response = client.get_user()
     .app_id(app_id)
@@ -5359,7 +5571,7 @@ Sends a `DELETE` request to `/apps/{app_id}/users/{user_id}`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 ```ignore
 let response = client.delete_user()
     .app_id(app_id)
@@ -5376,7 +5588,7 @@ Sends a `PATCH` request to `/apps/{app_id}/users/{user_id}`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 - `body`
 ```ignore
 let response = client.update_user()
@@ -5395,7 +5607,7 @@ Sends a `PATCH` request to `/apps/{app_id}/users/{user_id}/activate`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 ```ignore
 let response = client.activate_user()
     .app_id(app_id)
@@ -5412,7 +5624,7 @@ Sends a `PATCH` request to `/apps/{app_id}/users/{user_id}/deactivate`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 ```ignore
 let response = client.deactivate_user()
     .app_id(app_id)
@@ -5429,7 +5641,7 @@ Sends a `GET` request to `/apps/{app_id}/users/{user_id}/devices`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 ```ignore
 let response = client.list_user_devices()
     .app_id(app_id)
@@ -5446,8 +5658,8 @@ Sends a `DELETE` request to `/apps/{app_id}/users/{user_id}/devices/{device_id}`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
-- `device_id`: The WebAuthn device id.
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
+- `device_id`: The WebAuthn device id, of the same characters as a user id.
 ```ignore
 let response = client.delete_user_devices()
     .app_id(app_id)
@@ -5465,7 +5677,7 @@ Sends a `DELETE` request to `/apps/{app_id}/users/{user_id}/tokens`
 
 Arguments:
 - `app_id`: The app id.
-- `user_id`: The user id (24 characters).
+- `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 ```ignore
 let response = client.revoke_user_refresh_tokens()
     .app_id(app_id)
@@ -5718,17 +5930,17 @@ pub mod builder {
     pub struct ListPaginatedUsers<'a> {
         client: &'a super::Client,
         app_id: Result<::std::string::String, String>,
-        created_at: Result<Option<::std::string::String>, String>,
+        created_at: Result<Option<types::TimeFilter>, String>,
         created_before: Result<Option<i64>, String>,
         id: Result<Option<::std::string::String>, String>,
         identifier: Result<Option<::std::string::String>, String>,
-        last_login_at: Result<Option<::std::string::String>, String>,
+        last_login_at: Result<Option<types::TimeFilter>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
-        login_count: Result<Option<::std::string::String>, String>,
-        order_by: Result<Option<::std::string::String>, String>,
+        login_count: Result<Option<types::CountFilter>, String>,
+        order_by: Result<Option<types::OrderBy>, String>,
         page: Result<Option<::std::num::NonZeroU64>, String>,
         status: Result<Option<::std::string::String>, String>,
-        updated_at: Result<Option<::std::string::String>, String>,
+        updated_at: Result<Option<types::TimeFilter>, String>,
     }
     impl<'a> ListPaginatedUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -5762,14 +5974,13 @@ pub mod builder {
         }
         pub fn created_at<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TimeFilter>,
         {
             self.created_at = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for created_at failed"
-                        .to_string()
+                    "conversion to `TimeFilter` for created_at failed".to_string()
                 });
             self
         }
@@ -5813,14 +6024,13 @@ pub mod builder {
         }
         pub fn last_login_at<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TimeFilter>,
         {
             self.last_login_at = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for last_login_at failed"
-                        .to_string()
+                    "conversion to `TimeFilter` for last_login_at failed".to_string()
                 });
             self
         }
@@ -5839,28 +6049,24 @@ pub mod builder {
         }
         pub fn login_count<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::CountFilter>,
         {
             self.login_count = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for login_count failed"
-                        .to_string()
+                    "conversion to `CountFilter` for login_count failed".to_string()
                 });
             self
         }
         pub fn order_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::OrderBy>,
         {
             self.order_by = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for order_by failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `OrderBy` for order_by failed".to_string());
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
@@ -5891,14 +6097,13 @@ pub mod builder {
         }
         pub fn updated_at<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TimeFilter>,
         {
             self.updated_at = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for updated_at failed"
-                        .to_string()
+                    "conversion to `TimeFilter` for updated_at failed".to_string()
                 });
             self
         }

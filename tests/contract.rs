@@ -330,3 +330,34 @@ async fn prism_refuses_a_request_that_breaks_the_spec() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
     assert!(!prism.violations().is_empty(), "{}", prism.log());
 }
+
+/// The spec holds time filters to the one documented form, so the facade's listing above
+/// passing Prism's validation means it sent that form. A time in another form is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prism_refuses_a_time_filter_outside_the_documented_form() {
+    let prism = Prism::start();
+    let url = format!("{}/apps/app_contract/users", prism.base_url());
+    let client = reqwest::Client::new();
+    for (name, value) in [
+        ("created_at", "gt:2024-01-01T00:00:00Z"),
+        ("updated_at", "2024-01-01T00:00:00.000000+00:00"),
+        ("login_count", "like:3"),
+    ] {
+        let response = client
+            .get(&url)
+            .bearer_auth("contract-test-key")
+            .query(&[(name, value)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{name}={value}");
+    }
+    let accepted = client
+        .get(&url)
+        .bearer_auth("contract-test-key")
+        .query(&[("created_at", "gt:2024-01-01T00:00:00.000000Z")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status().as_u16(), 200, "{}", prism.log());
+}

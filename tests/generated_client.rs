@@ -120,9 +120,9 @@ async fn list_paginated_users_sends_every_query_parameter() {
         .id("ne:x")
         .login_count("gt:3")
         .status("active")
-        .created_at("lt:2024-01-01T00:00:00Z")
-        .updated_at("gt:2023-01-01T00:00:00Z")
-        .last_login_at("gt:2023-06-01T00:00:00Z")
+        .created_at("lt:2024-01-01T00:00:00.000000Z")
+        .updated_at("gt:2023-01-01T00:00:00.000000Z")
+        .last_login_at("gt:2023-06-01T00:00:00.250000Z")
         .send()
         .await
         .unwrap();
@@ -132,17 +132,17 @@ async fn list_paginated_users_sends_every_query_parameter() {
     assert_eq!(page.created_before, 1_700_000_000);
     let seen = only_authorized_call(&server, Method::GET, &users_path(""));
     let expected: Vec<(String, String)> = [
-        ("created_at", "lt%3A2024-01-01T00%3A00%3A00Z"),
+        ("created_at", "lt%3A2024-01-01T00%3A00%3A00.000000Z"),
         ("created_before", "1700000000"),
         ("id", "ne%3Ax"),
         ("identifier", "like%3Aada"),
-        ("last_login_at", "gt%3A2023-06-01T00%3A00%3A00Z"),
+        ("last_login_at", "gt%3A2023-06-01T00%3A00%3A00.250000Z"),
         ("limit", "50"),
         ("login_count", "gt%3A3"),
         ("order_by", "created_at%3ADESC"),
         ("page", "2"),
         ("status", "active"),
-        ("updated_at", "gt%3A2023-01-01T00%3A00%3A00Z"),
+        ("updated_at", "gt%3A2023-01-01T00%3A00%3A00.000000Z"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -519,4 +519,62 @@ async fn the_timeout_setting_bounds_a_call() {
         other => panic!("expected a timeout, got {other:?}"),
     }
     release.send(()).ok();
+}
+
+/// A proxy that decodes `%2F` before routing, or URL parsing itself (`..`, `\`), would turn such
+/// an id into another path: the hooks refuse every id outside `[A-Za-z0-9_-]`, even here.
+#[tokio::test]
+async fn ids_that_could_become_another_path_are_refused_before_sending() {
+    let server = Recorder::start().await;
+    let passage = passage_for(&server);
+    let raw = passage.raw();
+    for user_id in ["..", "a/b", "a%2Fb", "a;b", "caf\u{e9}", "x\\..", ""] {
+        let err = raw
+            .get_user()
+            .app_id(APP)
+            .user_id(user_id)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, passage_identity::raw::Error::InvalidRequest(_)),
+            "{user_id:?}: {err:?}"
+        );
+    }
+    let escape = format!("..\\..\\{}", fixtures::USER_ID);
+    let err = raw
+        .delete_user_devices()
+        .app_id(APP)
+        .user_id(USER_ID)
+        .device_id(escape.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not of the form"),
+        "the device id turned the path into another: {err}"
+    );
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+}
+
+#[tokio::test]
+async fn filters_outside_their_documented_forms_are_refused_before_sending() {
+    let server = Recorder::start().await;
+    let passage = passage_for(&server);
+    let list = || passage.raw().list_paginated_users().app_id(APP);
+    let refused = [
+        list().created_at("2024-01-01T00:00:00Z"),
+        list().updated_at("gt:2024-01-01T00:00:00.123Z"),
+        list().last_login_at("lt:2024-01-01T00:00:00.000000+00:00"),
+        list().login_count("like:3"),
+        list().order_by("created_at:desc"),
+    ];
+    for request in refused {
+        let err = request.send().await.unwrap_err();
+        assert!(
+            matches!(err, passage_identity::raw::Error::InvalidRequest(_)),
+            "{err:?}"
+        );
+    }
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
 }

@@ -7,13 +7,23 @@ mod common;
 mod crud;
 #[path = "users/errors.rs"]
 mod errors;
+#[path = "users/faults.rs"]
+mod faults;
 #[path = "users/listing.rs"]
 mod listing;
+#[path = "users/load.rs"]
+mod load;
 #[path = "users/logs.rs"]
 mod logs;
 #[path = "users/magic_links.rs"]
 mod magic_links;
 #[path = "users/retries.rs"]
 mod retries;
+#[path = "users/scripted.rs"]
+mod scripted;
+#[path = "users/secrets.rs"]
+mod secrets;
 #[path = "users/validation.rs"]
 mod validation;
+#[path = "users/wire_formats.rs"]
+mod wire_formats;

@@ -1,26 +1,48 @@
 //! [`CallContext`]: the state the generated client carries for its hooks.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
 use super::retry::RetryPolicy;
 use crate::secret::Secret;
 
-/// What the hooks of the generated client need: the API key and the retry policy.
+/// What the hooks of the generated client need: the API key, the base URL's path, the retry
+/// policy and the timeouts.
 ///
 /// It is the generated client's "inner" value; `Debug` never shows the key.
 #[derive(Clone, Debug)]
 pub struct CallContext {
     api_key: Option<Arc<Secret>>,
+    /// The path of the API base URL without a trailing `/` (`/v1`), below which every
+    /// operation's path lies.
+    pub(crate) base_path: String,
     pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
+}
+
+/// How long one attempt, and one call with all its attempts and waits, may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    /// One attempt, from sending the request to the end of the answer's body.
+    pub(crate) attempt: Duration,
+    /// The whole call: every attempt and every wait between them.
+    pub(crate) call: Duration,
 }
 
 impl CallContext {
-    pub(crate) fn new(api_key: Option<Secret>, retry: RetryPolicy) -> Self {
+    pub(crate) fn new(
+        api_key: Option<Secret>,
+        base_path: &str,
+        retry: RetryPolicy,
+        timeouts: Timeouts,
+    ) -> Self {
         Self {
             api_key: api_key.map(Arc::new),
+            base_path: base_path.to_owned(),
             retry,
+            timeouts,
         }
     }
 

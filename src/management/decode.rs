@@ -20,6 +20,7 @@ pub(crate) async fn from_raw(error: raw::Error<ApiError>, record: CallRecord) ->
         request_id,
         status,
         retry_after,
+        attempts,
         ..
     } = record;
     match error {
@@ -44,10 +45,10 @@ pub(crate) async fn from_raw(error: raw::Error<ApiError>, record: CallRecord) ->
                 .map(str::to_owned);
             let body = match read_limited(response, ERROR_BODY_LIMIT).await {
                 Ok(body) => body,
-                Err(source) => return transport_error(source, operation, request_id),
+                Err(source) => return transport_error(source, operation, request_id, attempts),
             };
             if !status.is_success()
-                && let Ok(api) = serde_json::from_slice::<ApiError>(&body)
+                && let Ok(api) = serde_json::from_slice::<ApiError>(without_bom(&body))
             {
                 return ManagementError::Api {
                     status,
@@ -87,7 +88,7 @@ pub(crate) async fn from_raw(error: raw::Error<ApiError>, record: CallRecord) ->
             request_id,
             retry_after,
             body_excerpt: excerpt(&body, status),
-            source: Some(Box::new(source)),
+            source: Some(Box::new(UnreadableJson::from(&source))),
         },
         Raw::CommunicationError(source)
         | Raw::ResponseBodyError(source)
@@ -98,7 +99,7 @@ pub(crate) async fn from_raw(error: raw::Error<ApiError>, record: CallRecord) ->
                     reason: without_query(source).to_string(),
                 };
             }
-            transport_error(source, operation, request_id)
+            transport_error(source, operation, request_id, attempts)
         }
         Raw::InvalidRequest(reason) | Raw::Custom(reason) => {
             ManagementError::Request { operation, reason }
@@ -110,22 +111,64 @@ fn transport_error(
     source: reqwest::Error,
     operation: &'static str,
     request_id: Option<String>,
+    attempts: u32,
 ) -> ManagementError {
     let source = without_query(source);
     if source.is_timeout() {
         ManagementError::Timeout {
             operation,
             request_id,
+            attempts,
             source: Box::new(source),
         }
     } else {
         ManagementError::Connection {
             operation,
             request_id,
+            attempts,
             source: Box::new(source),
         }
     }
 }
+
+/// Why a body is not the JSON expected, in serde's terms but without serde's message, which
+/// quotes values of the body ("invalid type: string \"...\""): a successful answer's values
+/// may be secrets.
+#[derive(Debug)]
+struct UnreadableJson {
+    category: serde_json::error::Category,
+    line: usize,
+    column: usize,
+}
+
+impl From<&serde_json::Error> for UnreadableJson {
+    fn from(error: &serde_json::Error) -> Self {
+        Self {
+            category: error.classify(),
+            line: error.line(),
+            column: error.column(),
+        }
+    }
+}
+
+impl std::fmt::Display for UnreadableJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use serde_json::error::Category;
+        let what = match self.category {
+            Category::Syntax => "not valid JSON",
+            Category::Eof => "JSON cut short",
+            Category::Data => "JSON of another shape than the API's",
+            Category::Io => "unreadable",
+        };
+        write!(
+            f,
+            "the body is {what} (line {}, column {})",
+            self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for UnreadableJson {}
 
 /// The error with its URL cut to where the call went: the query may hold the email address or
 /// phone number being looked up, which has no place in logs.
@@ -153,12 +196,18 @@ async fn read_limited(
     Ok(body)
 }
 
-/// The start of a body, for diagnosis. A successful answer in JSON is Passage's data, which may
-/// hold a magic link's secret or the app's: it is not kept. Error bodies and successful answers
-/// that are not JSON (a proxy's HTML page) are.
+/// The body without a UTF-8 byte-order mark, if it starts with one.
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// The start of a body, for diagnosis. A successful answer is Passage's data, which may hold a
+/// magic link's secret: it is kept only when it is plainly a markup page (a proxy's HTML), and
+/// never when it is JSON, however it starts (a byte-order mark, white space). Error bodies are
+/// kept.
 fn excerpt(body: &[u8], status: Option<StatusCode>) -> Option<String> {
-    let json = matches!(body.trim_ascii_start().first(), Some(b'{' | b'['));
-    if body.is_empty() || (json && status.is_none_or(|s| s.is_success())) {
+    let markup = without_bom(body).trim_ascii_start().first() == Some(&b'<');
+    if body.is_empty() || (status.is_none_or(|s| s.is_success()) && !markup) {
         return None;
     }
     let cut = &body[..body.len().min(EXCERPT_LEN)];
@@ -185,5 +234,31 @@ mod tests {
         assert_eq!(excerpt(secret, None), None);
         assert!(excerpt(b"<html>", Some(StatusCode::OK)).is_some());
         assert!(excerpt(br#"{"code":"x"}"#, Some(StatusCode::BAD_GATEWAY)).is_some());
+    }
+
+    #[test]
+    fn excerpt_of_a_successful_answer_with_a_byte_order_mark_is_not_kept() {
+        let with_bom = b"\xEF\xBB\xBF{\"magic_link\":{\"secret\":\"s3cr3t\"}}";
+        assert_eq!(excerpt(with_bom, Some(StatusCode::CREATED)), None);
+        for other in [&b"s3cr3t"[..], b"\n\"s3cr3t\"", b"\xff\xfe{"] {
+            assert_eq!(excerpt(other, Some(StatusCode::OK)), None, "{other:?}");
+        }
+        assert!(excerpt(b"\xEF\xBB\xBF <!DOCTYPE html>", Some(StatusCode::OK)).is_some());
+    }
+
+    #[test]
+    fn a_decoding_error_names_where_but_quotes_nothing() {
+        let error =
+            serde_json::from_str::<ApiError>(r#"{"code": 12345678, "error": "x"}"#).unwrap_err();
+        assert!(
+            error.to_string().contains("12345678"),
+            "serde quotes: {error}"
+        );
+        let ours = UnreadableJson::from(&error).to_string();
+        assert!(!ours.contains("12345678"), "{ours}");
+        assert!(
+            ours.starts_with("the body is JSON of another shape"),
+            "{ours}"
+        );
     }
 }

@@ -67,26 +67,32 @@ pub enum ManagementError {
     },
 
     /// No complete response arrived within the timeout of an attempt
-    /// ([`PassageBuilder::timeout`](crate::PassageBuilder::timeout)); idempotent calls were
-    /// tried again first ([`RetryPolicy`](crate::RetryPolicy)).
+    /// ([`PassageBuilder::timeout`](crate::PassageBuilder::timeout)) or before the call's
+    /// deadline ([`PassageBuilder::call_timeout`](crate::PassageBuilder::call_timeout));
+    /// idempotent calls were tried again first ([`RetryPolicy`](crate::RetryPolicy)).
     #[non_exhaustive]
     Timeout {
         /// The operation, e.g. `get_user`.
         operation: &'static str,
         /// The `x-request-id` this client sent.
         request_id: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
         /// The HTTP client's error.
         source: BoxError,
     },
 
     /// The request could not be sent or its response not received: no connection, a connection
-    /// closed early, a TLS failure. Retried for idempotent calls before it is returned.
+    /// closed early (before the answer, or in the middle of its body), a TLS failure. Retried
+    /// for idempotent calls before it is returned.
     #[non_exhaustive]
     Connection {
         /// The operation, e.g. `get_user`.
         operation: &'static str,
         /// The `x-request-id` this client sent.
         request_id: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
         /// The HTTP client's error.
         source: BoxError,
     },
@@ -329,6 +335,18 @@ impl fmt::Display for RequestIdSuffix<'_> {
     }
 }
 
+/// ` after N attempts` when there was more than one.
+struct AttemptsSuffix(u32);
+
+impl fmt::Display for AttemptsSuffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 | 1 => Ok(()),
+            n => write!(f, " after {n} attempts"),
+        }
+    }
+}
+
 impl fmt::Display for ManagementError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -352,19 +370,23 @@ impl fmt::Display for ManagementError {
             Self::Timeout {
                 operation,
                 request_id,
+                attempts,
                 ..
             } => write!(
                 f,
-                "{operation} timed out waiting for Passage{}",
+                "{operation} timed out waiting for Passage{}{}",
+                AttemptsSuffix(*attempts),
                 RequestIdSuffix(request_id)
             ),
             Self::Connection {
                 operation,
                 request_id,
+                attempts,
                 ..
             } => write!(
                 f,
-                "{operation} could not reach Passage or lost the connection{}",
+                "{operation} could not reach Passage or lost the connection{}{}",
+                AttemptsSuffix(*attempts),
                 RequestIdSuffix(request_id)
             ),
             Self::InvalidResponse {

@@ -2,29 +2,45 @@
 
 use crate::management::{ManagementError, PhoneNumber};
 
-/// An id (user, device) that can be put in a URL path: not empty, no white space or control
-/// characters, and one path segment. Ids are opaque, so nothing more is assumed.
+/// The longest id accepted. Passage's ids are 24 characters; the bound leaves room for longer
+/// ones without letting a path grow without limit.
+pub(crate) const MAX_ID_LEN: usize = 64;
+
+/// An id (user, device) that is put in a URL path: 1 to [`MAX_ID_LEN`] ASCII letters, digits,
+/// `-` or `_`, the characters Passage's ids are made of (24 letters and digits, e.g.
+/// `2ubD84sL3kKHNd0dmYKAWmDn`).
 ///
-/// The generated client percent-encodes `/`, `?`, `#` and `%`, but URL parsing still resolves
-/// `.` and `..` segments and reads `\` as `/`: the device id `..\..\{user id}` would turn
-/// revoking a device into deleting the user.
+/// An allow list rather than a deny list: percent-encoding a `/`, `%`, `;` or `..` is not enough,
+/// since a proxy that decodes `%2F` before routing turns the device id `x%2F..%2F..` into another
+/// path, and URL parsing resolves `.`, `..` and `\` itself.
 pub(crate) fn id<'v>(field: &'static str, value: &'v str) -> Result<&'v str, ManagementError> {
-    if value.trim().is_empty() {
+    if value.is_empty() {
         return Err(ManagementError::invalid(field, "must not be empty"));
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(bad) = value.chars().find(|&c| !is_id_char(c)) {
         return Err(ManagementError::invalid(
             field,
-            "must not contain white space or control characters",
+            format!(
+                "holds {bad:?}: a Passage id has only ASCII letters, digits, '-' and '_' \
+                 (e.g. 2ubD84sL3kKHNd0dmYKAWmDn)"
+            ),
         ));
     }
-    if value == "." || value == ".." || value.contains('\\') {
+    if value.len() > MAX_ID_LEN {
         return Err(ManagementError::invalid(
             field,
-            "must not be `.` or `..` or contain `\\`",
+            format!(
+                "is {} characters long: a Passage id has at most {MAX_ID_LEN}",
+                value.len()
+            ),
         ));
     }
     Ok(value)
+}
+
+/// A character of a Passage id.
+pub(crate) fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 /// An email address of a simple shape: one `@`, something on each side, no white space. Passage
@@ -129,38 +145,62 @@ mod tests {
     }
 
     #[test]
-    fn blank_ids_are_rejected() {
-        for bad in ["", "   ", "\t"] {
-            assert_eq!(field_of(id("user_id", bad).unwrap_err()), "user_id");
+    fn empty_ids_are_rejected() {
+        assert_eq!(field_of(id("user_id", "").unwrap_err()), "user_id");
+    }
+
+    #[test]
+    fn ids_with_anything_but_letters_digits_dash_and_underscore_are_rejected() {
+        for bad in [
+            " ",
+            "abc def",
+            "abc\n",
+            ".",
+            "..",
+            "..\\..\\u1",
+            "a\\b",
+            "a/b",
+            "a%2Fb",
+            "%2e%2e",
+            "a;b",
+            "a?b",
+            "a#b",
+            "a:b",
+            "a@b",
+            "a+b",
+            "a.b",
+            "caf\u{e9}",
+            "\u{ff0f}",
+            "a\u{0}b",
+        ] {
+            let error = id("device_id", bad).unwrap_err();
+            let message = error.to_string();
+            assert_eq!(field_of(error), "device_id", "{bad:?}");
+            if !bad.is_empty() {
+                assert!(message.contains("letters, digits"), "{message}");
+            }
         }
     }
 
     #[test]
-    fn ids_with_white_space_are_rejected() {
-        assert_eq!(
-            field_of(id("device_id", "abc def").unwrap_err()),
-            "device_id"
-        );
-        assert_eq!(field_of(id("user_id", "abc\n").unwrap_err()), "user_id");
+    fn ids_longer_than_the_bound_are_rejected() {
+        let long = "a".repeat(MAX_ID_LEN + 1);
+        let message = id("user_id", &long).unwrap_err().to_string();
+        assert!(message.contains("at most 64"), "{message}");
+        assert!(id("user_id", &long[1..]).is_ok());
     }
 
     #[test]
-    fn ids_that_are_not_one_path_segment_are_rejected() {
-        for bad in [".", "..", "..\\..\\u1", "a\\b"] {
-            assert_eq!(
-                field_of(id("device_id", bad).unwrap_err()),
-                "device_id",
-                "{bad:?}"
-            );
+    fn passage_shaped_ids_pass() {
+        for good in [
+            "2ubD84sL3kKHNd0dmYKAWmDn",
+            "u1",
+            "dev_1",
+            "no-such-device",
+            "A",
+        ] {
+            assert_eq!(id("user_id", good).unwrap(), good);
         }
-    }
-
-    #[test]
-    fn ordinary_ids_pass() {
-        assert_eq!(
-            id("user_id", "2ubD84sL3kKHNd0dmYKAWmDn").unwrap(),
-            "2ubD84sL3kKHNd0dmYKAWmDn"
-        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! - [`raw`] is the low-level client generated from `openapi/`; [`enums`] holds the open enums
 //!   its types use.
 //! - `transport` attaches the API key, a request id and a tracing span to every call through
-//!   progenitor's hooks, and `retry` (the [`RetryPolicy`] and its loop) retries the idempotent
-//!   ones.
+//!   progenitor's hooks and holds each path to its operation's shape (`operations` lists them),
+//!   and `retry` (the [`RetryPolicy`] and its loop) retries the idempotent ones within the
+//!   call's deadline.
 //! - [`ManagementError`] is what a call can fail with; `decode` turns an HTTP answer into one.
 //! - `input` holds the checks shared by every call (ids, emails, phone numbers, metadata, paths)
 //!   and [`PhoneNumber`] the E.164 rule.
@@ -22,6 +23,7 @@ pub mod enums;
 mod error;
 mod input;
 mod magic_link;
+mod operations;
 mod phone;
 pub mod raw;
 mod record;
@@ -37,9 +39,10 @@ pub use app::App;
 pub use error::ManagementError;
 pub use magic_link::{CreateMagicLink, MagicLink};
 pub use phone::{PhoneNumber, PhoneNumberError};
-pub use retry::RetryPolicy;
+pub use retry::{MAX_BACKOFF, MAX_RETRIES, MAX_RETRY_AFTER, RetryPolicy};
 pub use transport::{PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
 
+pub(crate) use context::Timeouts;
 #[cfg(feature = "emulator")]
 pub(crate) use input::relative_path_problem;
 pub(crate) use transport::default_headers;
@@ -52,9 +55,19 @@ pub const DEFAULT_API_BASE_URL: &str = "https://api.passage.id/v1";
 /// The default timeout of one HTTP request, see
 /// [`PassageBuilder::timeout`](crate::PassageBuilder::timeout).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest [`PassageBuilder::timeout`](crate::PassageBuilder::timeout) (and
+/// [`connect_timeout`](crate::PassageBuilder::connect_timeout)) accepted.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 /// The default connect timeout, see
 /// [`PassageBuilder::connect_timeout`](crate::PassageBuilder::connect_timeout).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default deadline of a whole call, every attempt and wait included, see
+/// [`PassageBuilder::call_timeout`](crate::PassageBuilder::call_timeout). When only the
+/// per-attempt [`timeout`](crate::PassageBuilder::timeout) is raised above it, the call
+/// timeout follows it.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest [`PassageBuilder::call_timeout`](crate::PassageBuilder::call_timeout) accepted.
+pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// What every management call needs: the app id, the generated client (which carries the key and
 /// the retry policy), and whether a key is there at all. Owned by the `Passage` value; cheap to
@@ -82,12 +95,13 @@ impl Client {
         api_key: Option<Secret>,
         api_base_url: &Url,
         retry: RetryPolicy,
+        timeouts: Timeouts,
         http: reqwest::Client,
     ) -> Self {
         let has_api_key = api_key.is_some();
         Self {
             app_id: app_id.to_owned(),
-            raw: transport::raw_client(api_key, api_base_url, retry, http),
+            raw: transport::raw_client(api_key, api_base_url, retry, timeouts, http),
             has_api_key,
         }
     }

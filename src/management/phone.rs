@@ -253,6 +253,47 @@ mod tests {
         assert!(serde_json::from_str::<PhoneNumber>("\"555\"").is_err());
     }
 
+    /// E.164 as the reference states it, written as plainly as possible: `+`, then 2 to 15
+    /// ASCII digits, the first not 0.
+    fn is_e164(value: &str) -> bool {
+        let Some(digits) = value.strip_prefix('+') else {
+            return false;
+        };
+        (2..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+    }
+
+    fn agrees(value: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let parsed = PhoneNumber::parse(value);
+        proptest::prop_assert_eq!(parsed.is_ok(), is_e164(value), "{:?}: {:?}", value, parsed);
+        if let Ok(phone) = parsed {
+            proptest::prop_assert_eq!(phone.as_str(), value);
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_agrees_with_the_reference_on_any_string(value in "\\PC*") {
+            agrees(&value)?;
+        }
+
+        /// Strings near the rule (a sign or not, digits, a few look-alikes) hit both sides of
+        /// it far more often than arbitrary text does.
+        #[test]
+        fn parse_agrees_with_the_reference_near_the_rule(
+            value in "[+0 ]?[+0-9\\- ().\u{660}\u{ff11}]{0,18}",
+        ) {
+            agrees(&value)?;
+        }
+
+        #[test]
+        fn every_number_of_the_rule_is_accepted(value in "\\+[1-9][0-9]{1,14}") {
+            proptest::prop_assert!(PhoneNumber::parse(&value).is_ok(), "{:?}", value);
+        }
+    }
+
     #[test]
     fn display_is_the_number() {
         let phone = PhoneNumber::parse("+15551234567").unwrap();

@@ -18,6 +18,9 @@ pub(crate) struct CallRecord {
     pub(crate) retry_after: Option<Duration>,
     /// How many times the request was sent.
     pub(crate) attempts: u32,
+    /// Whether an attempt before the last failed in a way that leaves open whether the service
+    /// carried it out (a lost connection, a timeout, a 5xx answer).
+    pub(crate) maybe_applied: bool,
 }
 
 tokio::task_local! {

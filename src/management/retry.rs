@@ -1,22 +1,42 @@
 //! When and how long to wait before trying a request again, and the loop that does it.
 //!
 //! Only idempotent operations are retried (reads, activate, deactivate, deletes and revocations),
-//! and only on failures that are likely transient: connection errors and timeouts, and the
-//! statuses 408, 429, 502, 503 and 504. Waits grow exponentially with full jitter and honour a
-//! `Retry-After` header. Creating users and magic links, and updating users, are never retried:
-//! a lost response could mean the change was made, and trying again would make it twice.
+//! and only on failures that are likely transient: connection errors and timeouts, an answer
+//! whose body was cut short, and the statuses 408, 429, 502, 503 and 504. Waits grow
+//! exponentially with full jitter and honour a `Retry-After` header. Creating users and magic
+//! links, and updating users, are never retried: a lost response could mean the change was made,
+//! and trying again would make it twice.
+//!
+//! Every call has a deadline across all its attempts and waits (the call timeout): no attempt
+//! runs past it, and no wait is started that would end after it.
 
 use std::time::{Duration, Instant};
 
 use progenitor_client::OperationInfo;
 use reqwest::StatusCode;
 
+use super::context::Timeouts;
+use super::operations::is_idempotent;
 use super::record;
+
+/// The most retries a policy may ask for.
+pub const MAX_RETRIES: u32 = 10;
+/// The longest `initial_backoff` or `max_backoff` a policy may ask for.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The longest `max_retry_after` a policy may ask for.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// The retry policy of management calls; set it with [`PassageBuilder::retry`](crate::PassageBuilder::retry).
 ///
-/// Each attempt has its own [`PassageBuilder::timeout`](crate::PassageBuilder::timeout): with
-/// the defaults, a read whose every attempt times out fails after four attempts.
+/// Each attempt has its own [`PassageBuilder::timeout`](crate::PassageBuilder::timeout), and
+/// the whole call, every attempt and wait included, ends by the
+/// [`PassageBuilder::call_timeout`](crate::PassageBuilder::call_timeout): with the defaults, a
+/// read whose every attempt hangs fails after two attempts, 60 s after it started.
+///
+/// [`PassageBuilder::build`](crate::PassageBuilder::build) holds a policy to bounds: at most
+/// [`MAX_RETRIES`](crate::management::MAX_RETRIES) retries, backoffs of at most
+/// [`MAX_BACKOFF`](crate::management::MAX_BACKOFF), a `max_retry_after` of at most
+/// [`MAX_RETRY_AFTER`](crate::management::MAX_RETRY_AFTER).
 ///
 /// ```
 /// use std::time::Duration;
@@ -63,7 +83,8 @@ impl RetryPolicy {
         Self::default().max_retries(0)
     }
 
-    /// How many times a failed idempotent call is tried again (0 disables retries). Default: 3.
+    /// How many times a failed idempotent call is tried again (0 disables retries). Default: 3;
+    /// at most [`MAX_RETRIES`](crate::management::MAX_RETRIES).
     ///
     /// ```
     /// let patient = passage_identity::RetryPolicy::default().max_retries(5);
@@ -74,7 +95,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The upper bound of the first wait; each further wait doubles it. Default: 100 ms.
+    /// The upper bound of the first wait; each further wait doubles it. Default: 100 ms; at
+    /// most [`MAX_BACKOFF`](crate::management::MAX_BACKOFF).
     ///
     /// ```
     /// let policy = passage_identity::RetryPolicy::default()
@@ -86,7 +108,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The largest wait between two attempts. Default: 5 s.
+    /// The largest wait between two attempts. Default: 5 s; at most
+    /// [`MAX_BACKOFF`](crate::management::MAX_BACKOFF).
     ///
     /// ```
     /// let policy = passage_identity::RetryPolicy::default()
@@ -98,9 +121,11 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` that is honoured; a response asking for a longer wait is
-    /// returned to the caller instead, with [`ManagementError::retry_after`] saying how long
-    /// the server asked for. Default: 30 s.
+    /// The longest `Retry-After` that is honoured; a response asking for a longer wait (or for
+    /// a wait that would end after the call timeout) is returned to the caller instead, with
+    /// [`ManagementError::retry_after`] saying how long the server asked for. No `Retry-After`,
+    /// however large, makes a call wait longer than this. Default: 30 s; at most
+    /// [`MAX_RETRY_AFTER`](crate::management::MAX_RETRY_AFTER).
     ///
     /// [`ManagementError::retry_after`]: crate::ManagementError::retry_after
     ///
@@ -114,6 +139,30 @@ impl RetryPolicy {
         self
     }
 
+    /// The first setting out of bounds, named as a builder setting, and why.
+    pub(crate) fn out_of_bounds(&self) -> Option<(&'static str, String)> {
+        if self.max_retries > MAX_RETRIES {
+            return Some((
+                "retry.max_retries",
+                format!("at most {MAX_RETRIES}, not {}", self.max_retries),
+            ));
+        }
+        for (setting, value, bound) in [
+            ("retry.initial_backoff", self.initial_backoff, MAX_BACKOFF),
+            ("retry.max_backoff", self.max_backoff, MAX_BACKOFF),
+            (
+                "retry.max_retry_after",
+                self.max_retry_after,
+                MAX_RETRY_AFTER,
+            ),
+        ] {
+            if value > bound {
+                return Some((setting, format!("at most {bound:?}, not {value:?}")));
+            }
+        }
+        None
+    }
+
     /// The wait before retry number `retry` (1 for the first retry): a random duration between
     /// zero and `min(max_backoff, initial_backoff * 2^(retry-1))`.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
@@ -125,39 +174,29 @@ impl RetryPolicy {
     }
 }
 
-/// Every operation of the API (by the generated client's operation id) and whether it may be
-/// sent twice safely. A test holds this list to the spec's operations, so an operation added to
-/// the spec must be classified here.
-const OPERATIONS: &[(&str, bool)] = &[
-    ("get_app", true),
-    ("create_magic_link", false),
-    ("list_paginated_users", true),
-    ("create_user", false),
-    ("get_user", true),
-    ("update_user", false),
-    ("delete_user", true),
-    ("activate_user", true),
-    ("deactivate_user", true),
-    ("list_user_devices", true),
-    ("delete_user_devices", true),
-    ("revoke_user_refresh_tokens", true),
-];
-
-/// Whether an operation may be sent twice safely; an operation not in the list is not.
-pub(crate) fn is_idempotent(operation_id: &str) -> bool {
-    OPERATIONS
-        .iter()
-        .any(|&(id, idempotent)| id == operation_id && idempotent)
-}
-
 /// Whether a response status is worth another attempt.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
 }
 
-/// Whether a transport failure is worth another attempt.
+/// Whether a transport failure is worth another attempt: no connection, a connection lost, a
+/// timeout, or a body cut short (which reqwest reports as a body or decoding error: nothing here
+/// decodes JSON, so a decoding error is the body's bytes failing to arrive).
 pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
-    error.is_connect() || error.is_timeout() || error.is_request()
+    error.is_connect()
+        || error.is_timeout()
+        || error.is_request()
+        || error.is_body()
+        || error.is_decode()
+}
+
+/// Whether the service may have carried out an attempt that failed this way: it may have, unless
+/// no connection was made or the answer says the request was turned away (408, 429).
+fn may_have_been_applied(result: &reqwest::Result<reqwest::Response>) -> bool {
+    match result {
+        Ok(response) => !matches!(response.status().as_u16(), 408 | 429),
+        Err(error) => !error.is_connect(),
+    }
 }
 
 /// Parses a `Retry-After` value: delay seconds, or an HTTP date.
@@ -173,16 +212,22 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Sends `request`, and sends it again after a backoff while the answer is transient and the
-/// operation is idempotent; returns the last answer.
+/// Sends `request`, and sends it again after a backoff while the answer is transient, the
+/// operation is idempotent and the call's deadline allows; returns the last answer.
+///
+/// A successful answer to an attempt that may be retried is read to its end here, so that a
+/// body cut short is retried like a lost connection.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     policy: &RetryPolicy,
+    timeouts: Timeouts,
     request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
     let span = tracing::Span::current();
     let started = Instant::now();
+    // A deadline too far away for the clock is no deadline.
+    let deadline = started.checked_add(timeouts.call);
     let retries_allowed = if is_idempotent(info.operation_id) {
         policy.max_retries
     } else {
@@ -194,13 +239,22 @@ pub(crate) async fn execute(
         attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
         record::note(|record| record.attempts = attempt);
+        let remaining = deadline.map_or(timeouts.call, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        *request.timeout_mut() = Some(timeouts.attempt.min(remaining));
         // Keep a copy for the next attempt; a body that cannot be copied is never retried.
         let spare = if attempt <= retries_allowed {
             request.try_clone()
         } else {
             None
         };
-        let result = http.execute(request).await;
+        let mut result = http.execute(request).await;
+        if spare.is_some()
+            && let Ok(response) = result
+        {
+            result = buffered(response).await;
+        }
         let retry_after = result.as_ref().ok().and_then(|response| {
             response
                 .headers()
@@ -217,7 +271,10 @@ pub(crate) async fn execute(
             },
             (Err(error), true) if is_retryable_error(error) => Some(policy.backoff(attempt)),
             _ => None,
-        };
+        }
+        // A wait that would end after the deadline is not started: the call ends now, with
+        // the last answer.
+        .filter(|wait| deadline.is_none_or(|d| Instant::now() + *wait < d));
         match (wait, spare) {
             (Some(wait), Some(next)) => {
                 tracing::debug!(
@@ -226,6 +283,9 @@ pub(crate) async fn execute(
                     outcome = %describe(&result),
                     "retrying"
                 );
+                if may_have_been_applied(&result) {
+                    record::note(|record| record.maybe_applied = true);
+                }
                 // Let go of the failed response (and its connection) before waiting.
                 drop(result);
                 tokio::time::sleep(wait).await;
@@ -246,6 +306,24 @@ pub(crate) async fn execute(
             }
         }
     }
+}
+
+/// A successful response with its body read to the end (within the attempt's timeout), or the
+/// error that cut the body short. Error statuses are left as they are: their bodies are read,
+/// with a size limit, when the error is decoded.
+async fn buffered(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    if !response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let mut whole = http::Response::new(body);
+    *whole.status_mut() = status;
+    *whole.version_mut() = version;
+    *whole.headers_mut() = headers;
+    Ok(reqwest::Response::from(whole))
 }
 
 fn describe(result: &reqwest::Result<reqwest::Response>) -> String {
@@ -284,29 +362,6 @@ mod tests {
                 let _ = policy.backoff(retry);
             }
         }
-    }
-
-    #[test]
-    fn every_operation_of_the_spec_is_classified_and_nothing_else() {
-        let spec = include_str!("../../openapi/passage-management.yaml");
-        let mut in_spec: Vec<String> = spec
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("operationId:"))
-            .map(|id| id.trim().replace('-', "_"))
-            .collect();
-        in_spec.sort();
-        let mut classified: Vec<String> =
-            OPERATIONS.iter().map(|(id, _)| (*id).to_owned()).collect();
-        classified.sort();
-        assert_eq!(classified, in_spec);
-    }
-
-    #[test]
-    fn writes_that_create_are_not_idempotent() {
-        assert!(!is_idempotent("create_user"));
-        assert!(!is_idempotent("create_magic_link"));
-        assert!(!is_idempotent("update_user"));
-        assert!(is_idempotent("deactivate_user"));
     }
 
     #[test]

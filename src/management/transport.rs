@@ -13,10 +13,12 @@ use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::Instrument;
 
 use super::context::CallContext;
+use super::context::Timeouts;
 use super::decode;
 use super::error::ManagementError;
+use super::operations;
 use super::raw::{Client, ResponseValue, types::ApiError};
-use super::record;
+use super::record::{self, CallRecord};
 use super::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 
@@ -32,12 +34,52 @@ pub(crate) async fn call<T, F>(client: &super::Client, request: F) -> Result<T, 
 where
     F: Future<Output = Result<ResponseValue<T>, super::raw::Error<ApiError>>>,
 {
+    call_recorded(client, request)
+        .await
+        .map_err(|(error, _)| error)
+}
+
+/// Runs a delete (of a user, of a device) like [`call`], with one rule more: when an earlier
+/// attempt may have been carried out by the service (its answer was lost, it timed out, or a
+/// gateway answered 5xx) and a retry then finds nothing to delete (404 with `gone_code`), the
+/// first attempt did the deleting, and the call succeeds.
+pub(crate) async fn delete<F>(
+    client: &super::Client,
+    request: F,
+    gone_code: &'static str,
+) -> Result<(), ManagementError>
+where
+    F: Future<Output = Result<ResponseValue<()>, super::raw::Error<ApiError>>>,
+{
+    match call_recorded(client, request).await {
+        Ok(()) => Ok(()),
+        Err((error, record))
+            if record.maybe_applied && error.is_not_found() && error.code() == Some(gone_code) =>
+        {
+            tracing::debug!(
+                operation = record.operation,
+                attempts = record.attempts,
+                "a retried delete found nothing left to delete: an earlier attempt did it"
+            );
+            Ok(())
+        }
+        Err((error, _)) => Err(error),
+    }
+}
+
+async fn call_recorded<T, F>(
+    client: &super::Client,
+    request: F,
+) -> Result<T, (ManagementError, CallRecord)>
+where
+    F: Future<Output = Result<ResponseValue<T>, super::raw::Error<ApiError>>>,
+{
     if !client.has_api_key {
-        return Err(ManagementError::MissingApiKey);
+        return Err((ManagementError::MissingApiKey, CallRecord::default()));
     }
     match record::recorded(request).await {
         (Ok(value), _) => Ok(value.into_inner()),
-        (Err(error), record) => Err(decode::from_raw(error, record).await),
+        (Err(error), record) => Err((decode::from_raw(error, record.clone()).await, record)),
     }
 }
 
@@ -56,12 +98,18 @@ pub(crate) fn raw_client(
     api_key: Option<Secret>,
     api_base_url: &Url,
     retry: RetryPolicy,
+    timeouts: Timeouts,
     http: reqwest::Client,
 ) -> Client {
     Client::new_with_client(
         api_base_url.as_str().trim_end_matches('/'),
         http,
-        CallContext::new(api_key, retry),
+        CallContext::new(
+            api_key,
+            api_base_url.path().trim_end_matches('/'),
+            retry,
+            timeouts,
+        ),
     )
 }
 
@@ -78,6 +126,18 @@ impl ClientHooks<CallContext> for Client {
                 info.operation_id
             )));
         };
+        // The facade checks every id first; this catches what the low-level client was given.
+        let below_base = request
+            .url()
+            .path()
+            .strip_prefix(self.inner().base_path.as_str())
+            .unwrap_or_default();
+        if let Some(reason) = operations::path_problem(info.operation_id, below_base) {
+            return Err(Error::InvalidRequest(format!(
+                "{}: {reason}; nothing was sent",
+                info.operation_id
+            )));
+        }
         let headers = request.headers_mut();
         headers.insert(AUTHORIZATION, authorization);
         if !headers.contains_key(REQUEST_ID_HEADER) {
@@ -117,8 +177,15 @@ impl ClientHooks<CallContext> for Client {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        retry::execute(self.client(), &self.inner().retry, request, info)
-            .instrument(span)
-            .await
+        let context = self.inner();
+        retry::execute(
+            self.client(),
+            &context.retry,
+            context.timeouts,
+            request,
+            info,
+        )
+        .instrument(span)
+        .await
     }
 }

@@ -13,7 +13,8 @@ use crate::auth::{
     AuthSettings, AuthStrategy, Authenticator, DEFAULT_AUTH_BASE_URL, ErrorChain, OutOfBounds,
 };
 use crate::management::{
-    self, DEFAULT_API_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy,
+    self, DEFAULT_API_BASE_URL, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    MAX_CALL_TIMEOUT, MAX_TIMEOUT, RetryPolicy, Timeouts,
 };
 use crate::secret::Secret;
 
@@ -35,12 +36,12 @@ pub enum ConfigError {
     /// An environment variable that [`PassageBuilder::from_env`] needs is not set or not Unicode.
     #[error("the environment variable {0} is not set (or not valid Unicode)")]
     MissingEnv(&'static str),
-    /// A URL setting is not an absolute `http` or `https` URL.
+    /// A URL setting is not an absolute `http` or `https` URL, or holds a user name or password.
     #[error("{setting} {value:?} is not a usable URL: {reason}")]
     InvalidUrl {
         /// The builder setting, e.g. `api_base_url`.
         setting: &'static str,
-        /// The value given.
+        /// The value given, with any user name and password replaced by `[redacted]`.
         value: String,
         /// What is wrong with it.
         reason: String,
@@ -87,6 +88,7 @@ pub struct PassageBuilder {
     pub(crate) issuer: Option<String>,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) call_timeout: Option<Duration>,
     pub(crate) user_agent: Option<String>,
     pub(crate) auth: AuthSettings,
     pub(crate) retry: RetryPolicy,
@@ -103,6 +105,7 @@ impl PassageBuilder {
             issuer: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            call_timeout: None,
             user_agent: None,
             auth: AuthSettings::default(),
             retry: RetryPolicy::default(),
@@ -210,11 +213,12 @@ impl PassageBuilder {
     }
 
     /// The timeout of one attempt of a management call, from sending the request to the end of
-    /// the answer's body. Default: 30 s.
+    /// the answer's body. Default: 30 s; more than zero and at most
+    /// [`MAX_TIMEOUT`](crate::management::MAX_TIMEOUT) (5 minutes).
     ///
-    /// It bounds each attempt, not the call: an idempotent call that times out is tried again
-    /// ([`RetryPolicy`](crate::RetryPolicy)), so it can take up to `(1 + max_retries)` times
-    /// this, plus the waits between attempts, before it fails with
+    /// It bounds each attempt; the [`call_timeout`](Self::call_timeout) bounds the call. An
+    /// idempotent call that times out is tried again ([`RetryPolicy`](crate::RetryPolicy)),
+    /// until the retries or the call timeout run out, then fails with
     /// [`ManagementError::Timeout`](crate::ManagementError::Timeout). Creating users and magic
     /// links is never retried, so it takes at most this long.
     ///
@@ -237,7 +241,8 @@ impl PassageBuilder {
     }
 
     /// The timeout for opening a connection (part of an attempt's [`timeout`](Self::timeout)).
-    /// Default: 10 s.
+    /// Default: 10 s; more than zero and at most
+    /// [`MAX_TIMEOUT`](crate::management::MAX_TIMEOUT).
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id")
@@ -248,6 +253,31 @@ impl PassageBuilder {
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The deadline of a whole management call: every attempt and every wait between attempts
+    /// (backoffs, `Retry-After`) ends by it. No attempt runs past it, no wait that would end
+    /// after it is started, and the call then fails with the last attempt's error. Default:
+    /// [`DEFAULT_CALL_TIMEOUT`](crate::management::DEFAULT_CALL_TIMEOUT) (60 s), or the
+    /// [`timeout`](Self::timeout) when that is set higher; more than zero and at most
+    /// [`MAX_CALL_TIMEOUT`](crate::management::MAX_CALL_TIMEOUT) (15 minutes).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use passage_identity::Passage;
+    ///
+    /// // Each attempt may take 5 s, but the call, retries included, no more than 12 s.
+    /// let passage = Passage::builder("my-app-id")
+    ///     .api_key("my-api-key")
+    ///     .timeout(Duration::from_secs(5))
+    ///     .call_timeout(Duration::from_secs(12))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
         self
     }
 
@@ -266,6 +296,8 @@ impl PassageBuilder {
     }
 
     /// How idempotent management calls are retried. Default: [`RetryPolicy::default`](crate::RetryPolicy::default).
+    /// [`build`](Self::build) holds the policy to the bounds [`RetryPolicy`](crate::RetryPolicy)
+    /// documents.
     ///
     /// ```
     /// use passage_identity::{Passage, RetryPolicy};
@@ -458,6 +490,10 @@ impl PassageBuilder {
             config.api_key.clone(),
             &config.api_base_url,
             config.retry.clone(),
+            Timeouts {
+                attempt: config.timeout,
+                call: config.call_timeout,
+            },
             http,
         );
         Ok(Passage::from_parts(config, auth, management))
@@ -488,16 +524,18 @@ impl PassageBuilder {
                 return Err(ConfigError::InvalidApiKey);
             }
         }
-        for (setting, value) in [
-            ("timeout", self.timeout),
-            ("connect_timeout", self.connect_timeout),
+        let call_timeout = self
+            .call_timeout
+            .unwrap_or(DEFAULT_CALL_TIMEOUT.max(self.timeout));
+        for (setting, value, bound) in [
+            ("timeout", self.timeout, MAX_TIMEOUT),
+            ("connect_timeout", self.connect_timeout, MAX_TIMEOUT),
+            ("call_timeout", call_timeout, MAX_CALL_TIMEOUT),
         ] {
-            if value.is_zero() {
-                return Err(ConfigError::InvalidSetting {
-                    setting,
-                    reason: "must be greater than zero".into(),
-                });
-            }
+            check_duration(setting, value, bound)?;
+        }
+        if let Some((setting, reason)) = self.retry.out_of_bounds() {
+            return Err(ConfigError::InvalidSetting { setting, reason });
         }
         let api_base_url = parse_base_url("api_base_url", &self.api_base_url)?;
         let auth_base_url = parse_base_url("auth_base_url", &self.auth_base_url)?;
@@ -531,6 +569,7 @@ impl PassageBuilder {
             issuer,
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
+            call_timeout,
             user_agent,
             auth: self.auth,
             retry: self.retry,
@@ -549,15 +588,32 @@ pub(crate) struct Config {
     pub(crate) issuer: String,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) call_timeout: Duration,
     pub(crate) user_agent: String,
     pub(crate) auth: AuthSettings,
     pub(crate) retry: RetryPolicy,
 }
 
+/// A duration setting: more than zero, at most `bound`.
+fn check_duration(
+    setting: &'static str,
+    value: Duration,
+    bound: Duration,
+) -> Result<(), ConfigError> {
+    let reason = if value.is_zero() {
+        "must be greater than zero".to_owned()
+    } else if value > bound {
+        format!("must be at most {bound:?}, not {value:?}")
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::InvalidSetting { setting, reason })
+}
+
 fn parse_base_url(setting: &'static str, value: &str) -> Result<Url, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidUrl {
         setting,
-        value: value.to_owned(),
+        value: redact_user_info(value),
         reason,
     };
     let url = Url::parse(value.trim()).map_err(|e| invalid(e.to_string()))?;
@@ -570,10 +626,35 @@ fn parse_base_url(setting: &'static str, value: &str) -> Result<Url, ConfigError
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("no host".into()));
     }
+    // A password in a URL ends up in logs, `Debug` output and error messages; and Passage
+    // authenticates with the API key, not with URL credentials.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "a URL takes no user name or password (they are not shown here): Passage \
+             calls authenticate with the API key"
+                .into(),
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("a base URL takes no query or fragment".into()));
     }
     Ok(url)
+}
+
+/// `value` with whatever stands between `://` (or the start, without one) and the last `@`
+/// replaced by `[redacted]`, found by text alone so that a URL too broken to parse is redacted
+/// too. It may hide more than the user info (an `@` in a path), never less: a password typed
+/// with a raw `/` or `?` in it is still hidden.
+fn redact_user_info(value: &str) -> String {
+    let after_scheme = value.find("://").map_or(0, |at| at + 3);
+    match value[after_scheme..].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]{}",
+            &value[..after_scheme],
+            &value[after_scheme + at..]
+        ),
+        None => value.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -646,6 +727,54 @@ mod tests {
             Err(ConfigError::InvalidSetting { setting, .. }) => assert_eq!(setting, "user_agent"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn user_info_is_redacted_whatever_the_url_looks_like() {
+        for (given, shown) in [
+            ("https://ada:pw@host/v1", "https://[redacted]@host/v1"),
+            ("https://ada:p@ss@host", "https://[redacted]@host"),
+            ("https://:pw@host", "https://[redacted]@host"),
+            ("http://h ost:p/w?@x/a", "http://[redacted]@x/a"),
+            ("https://host/a@b", "https://[redacted]@b"),
+            ("https://host/v1", "https://host/v1"),
+            ("ada:pw@host", "[redacted]@host"),
+        ] {
+            assert_eq!(redact_user_info(given), shown, "{given}");
+        }
+    }
+
+    #[test]
+    fn durations_are_held_to_their_bounds() {
+        assert!(check_duration("timeout", Duration::from_secs(1), MAX_TIMEOUT).is_ok());
+        assert!(check_duration("timeout", MAX_TIMEOUT, MAX_TIMEOUT).is_ok());
+        for bad in [
+            Duration::ZERO,
+            MAX_TIMEOUT + Duration::from_nanos(1),
+            Duration::MAX,
+        ] {
+            assert!(matches!(
+                check_duration("timeout", bad, MAX_TIMEOUT),
+                Err(ConfigError::InvalidSetting {
+                    setting: "timeout",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn the_call_timeout_follows_a_longer_attempt_timeout_unless_set() {
+        let config = builder().resolve().unwrap();
+        assert_eq!(config.call_timeout, DEFAULT_CALL_TIMEOUT);
+        let long = Duration::from_secs(90);
+        assert_eq!(
+            builder().timeout(long).resolve().unwrap().call_timeout,
+            long
+        );
+        let set = Duration::from_secs(5);
+        let config = builder().timeout(long).call_timeout(set).resolve().unwrap();
+        assert_eq!(config.call_timeout, set);
     }
 
     #[test]

@@ -236,8 +236,9 @@ impl Passage {
     /// key, a request id, and retries idempotent calls like the facade does. Every operation
     /// takes the app id: pass [`Passage::app_id`].
     ///
-    /// Unlike the facade, it checks nothing locally: path parameters are percent-encoded but
-    /// `.`/`..` segments and `\` are sent as given, so never pass an id you have not checked.
+    /// It checks less than the facade does: ids that go in a path must be ASCII letters,
+    /// digits, `-` and `_` (anything else fails with `raw::Error::InvalidRequest` before
+    /// sending), and list filters must have their documented forms; the rest is sent as given.
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), Box<dyn std::error::Error>> {

@@ -22,14 +22,17 @@ pub fn without_retries(emulator: &Emulator) -> Passage {
 pub fn with_quick_retries(emulator: &Emulator, retries: u32) -> Passage {
     emulator
         .passage_builder()
-        .retry(
-            RetryPolicy::default()
-                .max_retries(retries)
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
+        .retry(quick_retries(retries))
         .build()
         .unwrap()
+}
+
+/// Up to `retries` retries with tiny waits, so tests stay fast.
+pub fn quick_retries(retries: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(retries)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }
 
 /// `/v1/apps/{app_id}` plus `rest`.
@@ -48,11 +51,13 @@ pub fn requests_to(emulator: &Emulator, method: Method, path: &str) -> Vec<Recor
 
 /// A query parameter of a recorded request, percent-decoded.
 pub fn query_param(request: &RecordedRequest, name: &str) -> Option<String> {
-    let url = reqwest::Url::parse(&format!(
-        "http://127.0.0.1/?{}",
-        request.query.as_deref().unwrap_or_default()
-    ))
-    .unwrap();
+    query_value(request.query.as_deref(), name)
+}
+
+/// The parameter `name` of a query string, percent-decoded.
+pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    let url =
+        reqwest::Url::parse(&format!("http://127.0.0.1/?{}", query.unwrap_or_default())).unwrap();
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())

@@ -104,15 +104,15 @@ async fn filters_and_order_are_sent_with_their_operators() {
     assert_eq!(param("login_count").as_deref(), Some("gt:2"));
     assert_eq!(
         param("created_at").as_deref(),
-        Some("gt:2024-01-02T03:04:05Z")
+        Some("gt:2024-01-02T03:04:05.000000Z")
     );
     assert_eq!(
         param("updated_at").as_deref(),
-        Some("lt:2024-01-02T03:04:05Z")
+        Some("lt:2024-01-02T03:04:05.000000Z")
     );
     assert_eq!(
         param("last_login_at").as_deref(),
-        Some("2024-01-02T03:04:05Z")
+        Some("2024-01-02T03:04:05.000000Z")
     );
     assert_eq!(
         param("order_by").as_deref(),

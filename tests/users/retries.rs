@@ -264,3 +264,127 @@ async fn the_raw_client_used_on_its_own_is_retried_too() {
         [503, 200]
     );
 }
+
+/// Deletes after an attempt whose answer was lost: the first attempt may have deleted the user,
+/// so the retry's `user_not_found` is the delete having worked.
+mod deletes_after_a_lost_answer {
+    use std::time::Duration;
+
+    use crate::scripted::{self, Reply, Scripted};
+
+    #[tokio::test]
+    async fn a_user_not_found_after_a_502_is_a_successful_delete() {
+        let server = Scripted::start(vec![
+            scripted::api_error(502, "bad_gateway"),
+            scripted::api_error(404, "user_not_found"),
+        ])
+        .await;
+        server.passage(3).user().delete("u1").await.unwrap();
+        assert_eq!(
+            server.seen(),
+            [
+                "DELETE /v1/apps/app/users/u1",
+                "DELETE /v1/apps/app/users/u1"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_user_not_found_after_a_timeout_is_a_successful_delete() {
+        let server = Scripted::start(vec![
+            Reply::Hang,
+            scripted::api_error(404, "user_not_found"),
+        ])
+        .await;
+        let passage = server
+            .builder()
+            .timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        passage.user().delete("u1").await.unwrap();
+        assert_eq!(server.seen().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_device_not_found_after_a_lost_answer_is_a_successful_revocation() {
+        let server = Scripted::start(vec![
+            scripted::api_error(503, "service_unavailable"),
+            scripted::api_error(404, "device_not_found"),
+        ])
+        .await;
+        server
+            .passage(3)
+            .user()
+            .revoke_device("u1", "d1")
+            .await
+            .unwrap();
+        assert_eq!(server.seen().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_user_not_found_at_the_first_attempt_is_not_found() {
+        let server = Scripted::start(vec![scripted::api_error(404, "user_not_found")]).await;
+        let error = server.passage(3).user().delete("u1").await.unwrap_err();
+        assert_eq!(error.code(), Some("user_not_found"));
+    }
+
+    /// A 429 turned the first attempt away: nothing was deleted by it.
+    #[tokio::test]
+    async fn a_user_not_found_after_a_429_is_not_found() {
+        let server = Scripted::start(vec![
+            scripted::api_error(429, "too_many_requests"),
+            scripted::api_error(404, "user_not_found"),
+        ])
+        .await;
+        let error = server.passage(3).user().delete("u1").await.unwrap_err();
+        assert_eq!(error.code(), Some("user_not_found"));
+        assert_eq!(server.seen().len(), 2);
+    }
+
+    /// Only the code of the thing deleted counts: a missing app is not the delete's doing.
+    #[tokio::test]
+    async fn another_not_found_after_a_lost_answer_is_still_an_error() {
+        let server = Scripted::start(vec![
+            scripted::api_error(502, "bad_gateway"),
+            scripted::api_error(404, "app_not_found"),
+        ])
+        .await;
+        let error = server.passage(3).user().delete("u1").await.unwrap_err();
+        assert_eq!(error.code(), Some("app_not_found"));
+    }
+
+    /// Revoking refresh tokens removes no user: a missing user is never its doing.
+    #[tokio::test]
+    async fn a_user_not_found_when_revoking_tokens_is_always_an_error() {
+        let server = Scripted::start(vec![
+            scripted::api_error(502, "bad_gateway"),
+            scripted::api_error(404, "user_not_found"),
+        ])
+        .await;
+        let error = server
+            .passage(3)
+            .user()
+            .revoke_refresh_tokens("u1")
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), Some("user_not_found"));
+    }
+}
+
+/// Against the emulator: a dropped first attempt, then the user is gone (here it never
+/// existed, which the client cannot tell apart): the delete reports success.
+#[tokio::test]
+async fn a_delete_retried_after_a_reset_connection_that_finds_no_user_succeeds() {
+    let emulator = emulator().await;
+    let path = app_path(&emulator, "/users/gone0000000000000000000");
+    emulator.inject_fault(Fault::on(Method::DELETE, &path).drop_connection());
+    with_quick_retries(&emulator, 3)
+        .user()
+        .delete("gone0000000000000000000")
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&requests_to(&emulator, Method::DELETE, &path)),
+        [0, 404]
+    );
+}

@@ -3,9 +3,11 @@
 
 use futures_util::StreamExt;
 use passage_identity::emulator::Emulator;
+use passage_identity::enums::UserStatus;
 use passage_identity::raw::types::MagicLinkChannel;
 use passage_identity::{
-    CreateMagicLink, CreateUser, ManagementError, Passage, UpdateUser, users::Filter,
+    CreateMagicLink, CreateUser, ManagementError, Passage, UpdateUser,
+    users::{Filter, ListUsers, SortField, SortOrder},
 };
 
 use crate::common::users::{emulator, invalid_field};
@@ -28,6 +30,16 @@ fn rejected_locally<T: std::fmt::Debug>(
         "a request was sent: {:?}",
         emulator.requests()
     );
+}
+
+/// Asserts the listing `build` makes is rejected locally, naming `field`.
+async fn listing_rejected(
+    emulator: &Emulator,
+    build: impl FnOnce(ListUsers<'_>) -> ListUsers<'_>,
+    field: &str,
+) {
+    let result = build(emulator.passage().user().list()).send().await;
+    rejected_locally(emulator, result, field);
 }
 
 #[tokio::test]
@@ -91,6 +103,119 @@ async fn ids_that_would_leave_their_path_segment_are_rejected_and_nothing_is_del
         rejected_locally(&emulator, users.delete(user_id).await, "user_id");
     }
     assert!(emulator.user(&user.id).is_ok(), "the user was deleted");
+}
+
+/// Ids are checked against what Passage's ids are made of, not against a list of known tricks:
+/// a proxy that decodes `%2F` before routing would turn `x%2F..` into another path.
+#[tokio::test]
+async fn ids_outside_letters_digits_dash_and_underscore_are_rejected_everywhere() {
+    let emulator = emulator().await;
+    let user = emulator
+        .create_user_directly(Some("ada@example.com"), None)
+        .unwrap();
+    let passage = emulator.passage();
+    let users = passage.user();
+    let too_long = "a".repeat(65);
+    for bad in [
+        "a/b",
+        "a%2Fb",
+        "%2e%2e",
+        "a;b",
+        "caf\u{e9}",
+        "a\u{ff0f}b",
+        "a.b",
+        "a:b",
+        "a?b",
+        &too_long,
+    ] {
+        let says_why = |result: Result<(), ManagementError>, field: &str| {
+            let message = result.as_ref().unwrap_err().to_string();
+            assert!(
+                message.contains("letters, digits") || message.contains("at most 64"),
+                "{message}"
+            );
+            rejected_locally(&emulator, result, field);
+        };
+        says_why(users.get(bad).await.map(drop), "user_id");
+        says_why(
+            users
+                .update(bad, UpdateUser::new().email("a@b.c"))
+                .await
+                .map(drop),
+            "user_id",
+        );
+        says_why(users.activate(bad).await.map(drop), "user_id");
+        says_why(users.deactivate(bad).await.map(drop), "user_id");
+        says_why(users.delete(bad).await, "user_id");
+        says_why(users.list_devices(bad).await.map(drop), "user_id");
+        says_why(users.revoke_device(bad, "dev1").await, "user_id");
+        says_why(users.revoke_device(&user.id, bad).await, "device_id");
+        says_why(users.revoke_refresh_tokens(bad).await, "user_id");
+        says_why(
+            passage
+                .create_magic_link(CreateMagicLink::user_id(bad, MagicLinkChannel::Email))
+                .await
+                .map(drop),
+            "user_id",
+        );
+    }
+    assert!(emulator.user(&user.id).is_ok());
+}
+
+#[tokio::test]
+async fn ids_of_passages_shape_and_up_to_64_characters_pass() {
+    let emulator = emulator().await;
+    let users = emulator.passage().user();
+    for id in ["2ubD84sL3kKHNd0dmYKAWmDn", "a-b_c", &"Z".repeat(64)] {
+        let error = users.get(id).await.unwrap_err();
+        assert_eq!(error.code(), Some("user_not_found"), "{id}");
+    }
+}
+
+/// An open enum can hold any text: a status that reads as an operator is refused like any
+/// other text filter.
+#[tokio::test]
+async fn a_status_filter_that_reads_as_an_operator_is_rejected() {
+    let emulator = emulator().await;
+    for sneaky in ["ne:active", "LIKE:%", " gt:a"] {
+        listing_rejected(&emulator, |l| l.status(UserStatus::from(sneaky)), "status").await;
+    }
+}
+
+#[tokio::test]
+async fn empty_text_filters_are_rejected_on_every_text_field() {
+    let emulator = emulator().await;
+    listing_rejected(&emulator, |l| l.id(" "), "id").await;
+    listing_rejected(&emulator, |l| l.identifier(Filter::like("")), "identifier").await;
+    listing_rejected(
+        &emulator,
+        |l| l.status(Filter::is_not(UserStatus::from(""))),
+        "status",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_sort_field_named_twice_is_rejected() {
+    let emulator = emulator().await;
+    listing_rejected(
+        &emulator,
+        |l| {
+            l.order_by(SortField::Email, SortOrder::Asc)
+                .order_by(SortField::Email, SortOrder::Desc)
+        },
+        "order_by",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_time_filter_beyond_four_digit_years_is_rejected() {
+    let emulator = emulator().await;
+    let far = chrono::DateTime::parse_from_rfc3339("+10000-01-01T00:00:00Z")
+        .map(|t| t.to_utc())
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    listing_rejected(&emulator, |l| l.created_at(Filter::lt(far)), "created_at").await;
 }
 
 #[tokio::test]

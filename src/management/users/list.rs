@@ -17,6 +17,8 @@ use crate::management::{Client, ManagementError};
 
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 500;
+/// The largest page number the API reads (its page numbers are 64-bit signed integers).
+const MAX_PAGE: u64 = i64::MAX as u64;
 
 /// A listing of the app's users: filters, order and page size, then [`send`](Self::send) for
 /// one page or [`stream`](Self::stream) for all of them. Start with
@@ -88,8 +90,8 @@ impl<'a> ListUsers<'a> {
         self
     }
 
-    /// The page [`send`](Self::send) fetches (from 1), or the first page a
-    /// [`stream`](Self::stream) fetches. Default: 1.
+    /// The page [`send`](Self::send) fetches (from 1 to `i64::MAX`, as the API numbers them), or
+    /// the first page a [`stream`](Self::stream) fetches. Default: 1.
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
@@ -123,7 +125,9 @@ impl<'a> ListUsers<'a> {
         self
     }
 
-    /// Sorts by `field`; call again to add a tie-breaker.
+    /// Sorts by `field`; call again to add a tie-breaker. Each field may be named once (a
+    /// second mention is an input error). The service cannot sort by `identifier`, so
+    /// [`SortField`] has no such field.
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage) -> Result<(), passage_identity::ManagementError> {
@@ -329,23 +333,33 @@ impl Query {
                 format!("must be between 1 and {MAX_PAGE_SIZE}, not {limit}"),
             ));
         }
-        if self.page == Some(0) {
+        if let Some(page) = self.page
+            && !(1..=MAX_PAGE).contains(&page)
+        {
             return Err(ManagementError::invalid(
                 "page",
-                "pages are numbered from 1",
+                format!("pages are numbered from 1 to {MAX_PAGE}, not {page}"),
             ));
         }
+        filter::check_order_by(&self.order_by)?;
         for (field, filter) in [("id", &self.id), ("identifier", &self.identifier)] {
-            let Some(filter) = filter else { continue };
-            if filter.value().trim().is_empty() {
-                return Err(ManagementError::invalid(field, "must not be empty"));
+            if let Some(filter) = filter {
+                filter::check_string(field, filter)?;
             }
-            if filter::reads_as_operator(filter) {
-                return Err(ManagementError::invalid(
-                    field,
-                    "must not start with an operator prefix such as `ne:` or `like:`, \
-                     which the service would read as the operator",
-                ));
+        }
+        if let Some(filter) = &self.status {
+            filter::check_status(filter)?;
+        }
+        if let Some(filter) = &self.login_count {
+            filter::check_count("login_count", filter)?;
+        }
+        for (field, filter) in [
+            ("created_at", &self.created_at),
+            ("updated_at", &self.updated_at),
+            ("last_login_at", &self.last_login_at),
+        ] {
+            if let Some(filter) = filter {
+                filter::check_time(field, filter)?;
             }
         }
         Ok(())
@@ -474,7 +488,11 @@ async fn next_user(mut state: State) -> Option<(Result<UserSummary, ManagementEr
                 if query.created_before.is_none() {
                     query.created_before = Some(page.created_before);
                 }
-                let following = query.page.unwrap_or(1).checked_add(1);
+                let following = query
+                    .page
+                    .unwrap_or(1)
+                    .checked_add(1)
+                    .filter(|page| *page <= MAX_PAGE);
                 let next = match following {
                     Some(number) if has_next_page(&page) => {
                         query.page = Some(number);
@@ -597,14 +615,21 @@ mod tests {
     }
 
     #[test]
-    fn page_zero_is_rejected() {
-        let query = Query {
-            page: Some(0),
+    fn pages_outside_the_api_range_are_rejected() {
+        for page in [0, MAX_PAGE + 1, u64::MAX] {
+            let query = Query {
+                page: Some(page),
+                ..Query::default()
+            };
+            assert!(matches!(
+                query.check(),
+                Err(ManagementError::InvalidInput { field: "page", .. })
+            ));
+        }
+        let last = Query {
+            page: Some(MAX_PAGE),
             ..Query::default()
         };
-        assert!(matches!(
-            query.check(),
-            Err(ManagementError::InvalidInput { field: "page", .. })
-        ));
+        assert!(last.check().is_ok());
     }
 }

@@ -243,6 +243,11 @@ impl<'a> Users<'a> {
 
     /// Deletes a user.
     ///
+    /// Retried like every idempotent call. When an attempt may have been carried out by Passage
+    /// but its answer was lost (a timeout, a dropped connection, a gateway's 502, 503 or 504)
+    /// and the retry then finds no such user (`user_not_found`), the earlier attempt deleted
+    /// it: the call succeeds. Without such an attempt a missing user is a not-found error.
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -262,7 +267,7 @@ impl<'a> Users<'a> {
             .app_id(self.client.app_id())
             .user_id(user_id)
             .send();
-        transport::call(self.client, request).await
+        transport::delete(self.client, request, "user_not_found").await
     }
 
     /// Lists a user's WebAuthn devices (passkeys, security keys).
@@ -296,6 +301,9 @@ impl<'a> Users<'a> {
 
     /// Revokes one of a user's devices; it can no longer be used to sign in.
     ///
+    /// As with [`delete`](Self::delete), a retry that finds no such device
+    /// (`device_not_found`) after an attempt whose answer was lost counts as success.
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -322,11 +330,15 @@ impl<'a> Users<'a> {
             .user_id(user_id)
             .device_id(device_id)
             .send();
-        transport::call(self.client, request).await
+        transport::delete(self.client, request, "device_not_found").await
     }
 
     /// Revokes all of a user's refresh tokens, signing them out everywhere once their current
     /// auth tokens expire.
+    ///
+    /// Retried like every idempotent call; revoking twice is harmless. Unlike the deletes, a
+    /// `user_not_found` is always an error: revoking tokens removes no user, so an earlier
+    /// attempt cannot explain it.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
