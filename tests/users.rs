@@ -3,27 +3,17 @@
 
 mod common;
 
-#[path = "users/crud.rs"]
-mod crud;
-#[path = "users/errors.rs"]
-mod errors;
-#[path = "users/faults.rs"]
-mod faults;
-#[path = "users/listing.rs"]
-mod listing;
-#[path = "users/load.rs"]
-mod load;
-#[path = "users/logs.rs"]
-mod logs;
-#[path = "users/magic_links.rs"]
-mod magic_links;
-#[path = "users/retries.rs"]
-mod retries;
-#[path = "users/scripted.rs"]
-mod scripted;
-#[path = "users/secrets.rs"]
-mod secrets;
-#[path = "users/validation.rs"]
-mod validation;
-#[path = "users/wire_formats.rs"]
-mod wire_formats;
+mod users {
+    mod crud;
+    mod error_answers;
+    mod faults;
+    mod listing;
+    mod load;
+    mod magic_links;
+    mod retries;
+    pub(crate) mod scripted;
+    mod secrets;
+    mod tracing_without_secrets;
+    mod validation;
+    mod wire_formats;
+}

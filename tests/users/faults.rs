@@ -12,7 +12,7 @@ use passage_identity::{CreateUser, ManagementError, Passage};
 
 use crate::common::fixtures;
 use crate::common::users::{app_path, emulator, quick_retries, requests_to, with_quick_retries};
-use crate::scripted::{self, Reply, Scripted};
+use crate::users::scripted::{self, Reply, Scripted};
 
 /// A client whose attempts time out after `timeout_ms`, retrying up to `retries` times.
 fn impatient(emulator: &Emulator, timeout_ms: u64, retries: u32) -> Passage {

@@ -270,7 +270,7 @@ async fn the_raw_client_used_on_its_own_is_retried_too() {
 mod deletes_after_a_lost_answer {
     use std::time::Duration;
 
-    use crate::scripted::{self, Reply, Scripted};
+    use crate::users::scripted::{self, Reply, Scripted};
 
     #[tokio::test]
     async fn a_user_not_found_after_a_502_is_a_successful_delete() {

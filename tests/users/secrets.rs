@@ -22,7 +22,7 @@ use passage_identity::{
 
 use crate::common::fixtures;
 use crate::common::users::{app_path, emulator, without_retries};
-use crate::scripted::{self, Scripted};
+use crate::users::scripted::{self, Scripted};
 
 const API_KEY: &str = "sk_audit_6f1d0c2ab9e8";
 const URL_PASSWORD: &str = "pw_audit_51c7";
