@@ -18,7 +18,6 @@ mod verify;
 
 use std::sync::Arc;
 
-use http::HeaderMap;
 use reqwest::Url;
 
 pub use claims::{Audience, Claims};
@@ -29,12 +28,31 @@ pub use settings::{
     AuthStrategy, DEFAULT_AUTH_BASE_URL, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE,
     DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
 };
-pub use token_source::AUTH_COOKIE_NAME;
+pub use token_source::{AUTH_COOKIE_NAME, RequestHeaders};
 
 use jwks::cache::{CachePolicy, KeyCache};
 use jwks::fetch::RemoteJwks;
 use jwks::key_set::KeySet;
+use token_source::Presented;
 use verify::{Rules, Verified};
+
+/// What authenticating a request gives: the user id or all claims. The user it names compares
+/// the tokens of one request.
+pub(crate) trait Authenticated: Verified + Send {
+    fn subject(&self) -> &str;
+}
+
+impl Authenticated for String {
+    fn subject(&self) -> &str {
+        self
+    }
+}
+
+impl Authenticated for Claims {
+    fn subject(&self) -> &str {
+        &self.sub
+    }
+}
 
 /// The token verifier and its key cache, owned by the `Passage` value.
 pub(crate) struct Authenticator {
@@ -83,13 +101,47 @@ impl Authenticator {
         })
     }
 
-    /// Finds the token of a request where the strategy says, then validates it.
-    pub(crate) async fn authenticate<T: Verified>(
+    /// The token or tokens of a request, found where the strategy says and copied out of it.
+    pub(crate) fn presented<R: RequestHeaders + ?Sized>(
         &self,
-        headers: &HeaderMap,
+        request: &R,
+    ) -> Result<Presented, AuthError> {
+        token_source::presented(request, self.strategy)
+    }
+
+    /// Validates what a request presents. Several different `psg_auth_token` cookies are each
+    /// checked, and accepted only when those that verify name one user: a planted cookie never
+    /// silently wins over the real one, and a stale or garbage duplicate does not lock the user
+    /// out. A key set that cannot check one of them fails the request (503), since that one may
+    /// be the real token.
+    pub(crate) async fn authenticate<T: Authenticated>(
+        &self,
+        presented: Presented,
     ) -> Result<T, AuthError> {
-        let token = token_source::token_from_headers(headers, self.strategy)?;
-        self.validate(token).await
+        let tokens = match presented {
+            Presented::One(token) => return self.validate(&token).await,
+            Presented::Several(tokens) => tokens,
+        };
+        let mut accepted: Option<T> = None;
+        let mut first_error = None;
+        for token in &tokens {
+            match self.validate::<T>(token).await {
+                Ok(found) => match &accepted {
+                    Some(earlier) if earlier.subject() != found.subject() => {
+                        return Err(AuthError::AmbiguousCookie {
+                            reason: "more than one is a valid token, for different users",
+                        });
+                    }
+                    Some(_) => {}
+                    None => accepted = Some(found),
+                },
+                Err(error) if error.is_server_error() => return Err(error),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        accepted.ok_or_else(|| first_error.unwrap_or(AuthError::MissingCredentials(self.strategy)))
     }
 
     pub(crate) async fn validate<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
