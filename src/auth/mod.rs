@@ -160,6 +160,16 @@ impl Authenticator {
     }
 }
 
+/// The readiness rule: keys are loaded, and either the last fetch succeeded or the keys in use
+/// are within their max age (a static key set has none).
+fn keys_trusted(stats: &KeyCacheStats) -> bool {
+    let fresh = match (stats.age, stats.max_age) {
+        (Some(age), Some(max_age)) => age < max_age,
+        _ => true,
+    };
+    !stats.key_ids.is_empty() && (stats.last_error.is_none() || fresh)
+}
+
 /// Shows an error with its sources, `outer: cause: root`, for logs and configuration errors.
 pub(crate) struct ErrorChain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 
@@ -238,6 +248,25 @@ impl Auth<'_> {
     /// ```
     pub async fn warm_up(&self) -> Result<(), AuthError> {
         self.authenticator.keys.warm_up().await
+    }
+
+    /// Whether the app's key set is loaded and trusted, so requests can be authenticated: the
+    /// answer for a readiness probe. Never touches the network; false before the first load
+    /// (call [`warm_up`](Self::warm_up) at start-up, or in the probe while it is false), and
+    /// false when the last refresh failed and the keys in use are older than their max age.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// let passage = emulator.passage();
+    /// assert!(!passage.auth().is_ready()); // nothing loaded yet
+    /// passage.auth().warm_up().await?;
+    /// assert!(passage.auth().is_ready());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        keys_trusted(&self.key_cache_stats())
     }
 
     /// The ids of the signing keys in use, sorted; empty before the first fetch.
