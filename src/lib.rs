@@ -10,8 +10,11 @@
 //! - [`management`] is the half that calls the Management API with the key: [`users`], magic
 //!   links, app info, errors and retries. [`raw`] is its complete low-level client, generated
 //!   from `openapi/` by progenitor, and [`enums`] the open enums the API may extend.
-//! - `axum` (feature `axum`) plugs authentication into axum; `emulator` (feature `emulator`)
-//!   is a Passage on loopback for tests and local development.
+//! - Framework glue, each behind its own feature: `axum` (extractors), `tower` (a layer for any
+//!   tower server: tonic, hyper, axum), `actix` (extractors and middleware for actix-web). A
+//!   request of any other framework can be passed to [`Passage::authenticate_request`] by its
+//!   headers, or through [`auth::RequestHeaders`].
+//! - `emulator` (feature `emulator`) is a Passage on loopback for tests and local development.
 //!
 //! ```
 //! use passage_identity::Passage;
@@ -27,15 +30,24 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
-#[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub mod axum;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
+#[cfg(any(feature = "axum", feature = "tower", feature = "actix"))]
+mod frameworks;
 pub mod management;
 mod passage;
 mod secret;
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub use frameworks::actix;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use frameworks::axum;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use frameworks::tower;
 
 #[doc(inline)]
 pub use management::{enums, raw, users};

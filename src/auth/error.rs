@@ -41,6 +41,19 @@ pub enum AuthError {
         reason: &'static str,
     },
 
+    /// The request carries several different `psg_auth_token` cookies and they do not agree:
+    /// more than one is a valid token and they name different users, or there are too many to
+    /// check. A cookie planted by a site on a shared parent domain must not silently win over
+    /// the real one, so none is trusted. (Duplicates that are empty, equal, or not valid tokens
+    /// are no conflict: the one valid token is used.)
+    #[error(
+        "the request carries several different psg_auth_token cookies and none is trusted: {reason}"
+    )]
+    AmbiguousCookie {
+        /// Why they conflict.
+        reason: &'static str,
+    },
+
     /// The token is longer than the configured limit; it was not decoded.
     #[error("the token is {size} bytes long, more than the limit of {limit} bytes")]
     TokenTooLarge {
@@ -167,6 +180,7 @@ impl AuthError {
         match self {
             Self::MissingCredentials(_) => "missing_credentials",
             Self::InvalidAuthorizationHeader { .. } => "invalid_authorization_header",
+            Self::AmbiguousCookie { .. } => "ambiguous_cookie",
             Self::TokenTooLarge { .. } => "token_too_large",
             Self::Malformed { .. } => "malformed_token",
             Self::UnsupportedAlgorithm { .. } => "unsupported_algorithm",

@@ -18,7 +18,6 @@ mod verify;
 
 use std::sync::Arc;
 
-use http::HeaderMap;
 use reqwest::Url;
 
 pub use claims::{Audience, Claims};
@@ -29,12 +28,31 @@ pub use settings::{
     AuthStrategy, DEFAULT_AUTH_BASE_URL, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE,
     DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
 };
-pub use token_source::AUTH_COOKIE_NAME;
+pub use token_source::{AUTH_COOKIE_NAME, RequestHeaders};
 
 use jwks::cache::{CachePolicy, KeyCache};
 use jwks::fetch::RemoteJwks;
 use jwks::key_set::KeySet;
+use token_source::Presented;
 use verify::{Rules, Verified};
+
+/// What authenticating a request gives: the user id or all claims. The user it names compares
+/// the tokens of one request.
+pub(crate) trait Authenticated: Verified + Send {
+    fn subject(&self) -> &str;
+}
+
+impl Authenticated for String {
+    fn subject(&self) -> &str {
+        self
+    }
+}
+
+impl Authenticated for Claims {
+    fn subject(&self) -> &str {
+        &self.sub
+    }
+}
 
 /// The token verifier and its key cache, owned by the `Passage` value.
 pub(crate) struct Authenticator {
@@ -83,13 +101,47 @@ impl Authenticator {
         })
     }
 
-    /// Finds the token of a request where the strategy says, then validates it.
-    pub(crate) async fn authenticate<T: Verified>(
+    /// The token or tokens of a request, found where the strategy says and copied out of it.
+    pub(crate) fn presented<R: RequestHeaders + ?Sized>(
         &self,
-        headers: &HeaderMap,
+        request: &R,
+    ) -> Result<Presented, AuthError> {
+        token_source::presented(request, self.strategy)
+    }
+
+    /// Validates what a request presents. Several different `psg_auth_token` cookies are each
+    /// checked, and accepted only when those that verify name one user: a planted cookie never
+    /// silently wins over the real one, and a stale or garbage duplicate does not lock the user
+    /// out. A key set that cannot check one of them fails the request (503), since that one may
+    /// be the real token.
+    pub(crate) async fn authenticate<T: Authenticated>(
+        &self,
+        presented: Presented,
     ) -> Result<T, AuthError> {
-        let token = token_source::token_from_headers(headers, self.strategy)?;
-        self.validate(token).await
+        let tokens = match presented {
+            Presented::One(token) => return self.validate(&token).await,
+            Presented::Several(tokens) => tokens,
+        };
+        let mut accepted: Option<T> = None;
+        let mut first_error = None;
+        for token in &tokens {
+            match self.validate::<T>(token).await {
+                Ok(found) => match &accepted {
+                    Some(earlier) if earlier.subject() != found.subject() => {
+                        return Err(AuthError::AmbiguousCookie {
+                            reason: "more than one is a valid token, for different users",
+                        });
+                    }
+                    Some(_) => {}
+                    None => accepted = Some(found),
+                },
+                Err(error) if error.is_server_error() => return Err(error),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        accepted.ok_or_else(|| first_error.unwrap_or(AuthError::MissingCredentials(self.strategy)))
     }
 
     pub(crate) async fn validate<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
@@ -106,6 +158,16 @@ impl Authenticator {
         let key = self.keys.key(&token.kid).await?;
         self.rules.verify(&token, &key)
     }
+}
+
+/// The readiness rule: keys are loaded, and either the last fetch succeeded or the keys in use
+/// are within their max age (a static key set has none).
+fn keys_trusted(stats: &KeyCacheStats) -> bool {
+    let fresh = match (stats.age, stats.max_age) {
+        (Some(age), Some(max_age)) => age < max_age,
+        _ => true,
+    };
+    !stats.key_ids.is_empty() && (stats.last_error.is_none() || fresh)
 }
 
 /// Shows an error with its sources, `outer: cause: root`, for logs and configuration errors.
@@ -186,6 +248,25 @@ impl Auth<'_> {
     /// ```
     pub async fn warm_up(&self) -> Result<(), AuthError> {
         self.authenticator.keys.warm_up().await
+    }
+
+    /// Whether the app's key set is loaded and trusted, so requests can be authenticated: the
+    /// answer for a readiness probe. Never touches the network; false before the first load
+    /// (call [`warm_up`](Self::warm_up) at start-up, or in the probe while it is false), and
+    /// false when the last refresh failed and the keys in use are older than their max age.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// let passage = emulator.passage();
+    /// assert!(!passage.auth().is_ready()); // nothing loaded yet
+    /// passage.auth().warm_up().await?;
+    /// assert!(passage.auth().is_ready());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        keys_trusted(&self.key_cache_stats())
     }
 
     /// The ids of the signing keys in use, sorted; empty before the first fetch.

@@ -1,7 +1,10 @@
 //! Finding the token in a request: the `psg_auth_token` cookie or `Authorization: Bearer`.
+//!
+//! Headers are read as bytes: only the value of our own cookie has to be visible ASCII, so a
+//! UTF-8 value of another cookie (`name=Zoë`) in the same `Cookie` header changes nothing.
 
-use http::HeaderMap;
 use http::header::{AUTHORIZATION, COOKIE};
+use http::{HeaderMap, HeaderName};
 
 use super::error::AuthError;
 use super::settings::AuthStrategy;
@@ -18,22 +21,84 @@ use super::settings::AuthStrategy;
 /// ```
 pub const AUTH_COOKIE_NAME: &str = "psg_auth_token";
 
+/// The most distinct `psg_auth_token` values one request may carry; each is checked.
+pub(crate) const MAX_COOKIE_TOKENS: usize = 4;
+
+/// Anything whose headers a token can be read from:
+/// [`Passage::authenticate_request`](crate::Passage::authenticate_request) takes a
+/// [`HeaderMap`], an [`http::Request`], an [`http::request::Parts`], or (feature `actix`)
+/// actix-web's `HttpRequest` and `ServiceRequest`.
+///
+/// Implement it for the request type of another framework: return the raw bytes of every value of
+/// the header `name`, in the order received.
+///
+/// ```
+/// use http::HeaderName;
+/// use passage_identity::auth::RequestHeaders;
+///
+/// /// A request of some other framework, with its headers as pairs.
+/// struct MyRequest {
+///     headers: Vec<(String, Vec<u8>)>,
+/// }
+///
+/// impl RequestHeaders for MyRequest {
+///     fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+///         self.headers
+///             .iter()
+///             .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_str()))
+///             .map(|(_, value)| value.as_slice())
+///     }
+/// }
+///
+/// let request = MyRequest { headers: vec![("Cookie".into(), b"a=1".to_vec())] };
+/// assert_eq!(request.header_values(http::header::COOKIE).count(), 1);
+/// ```
+pub trait RequestHeaders {
+    /// The raw value of every header called `name`, in the order received.
+    fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &[u8]>;
+}
+
+impl RequestHeaders for HeaderMap {
+    fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+        self.get_all(name).iter().map(http::HeaderValue::as_bytes)
+    }
+}
+
+impl<B> RequestHeaders for http::Request<B> {
+    fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+        self.headers().header_values(name)
+    }
+}
+
+impl RequestHeaders for http::request::Parts {
+    fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &[u8]> {
+        self.headers.header_values(name)
+    }
+}
+
+/// The token or tokens a request presents, copied out of it so that checking them does not
+/// borrow the request.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Presented {
+    /// The common case: one token.
+    One(String),
+    /// Several different `psg_auth_token` cookies (2 to [`MAX_COOKIE_TOKENS`]), in the order
+    /// received. Each is checked; see `Authenticator::authenticate`.
+    Several(Vec<String>),
+}
+
 /// The token of a request, found where `strategy` says.
-pub(crate) fn token_from_headers(
-    headers: &HeaderMap,
+pub(crate) fn presented<R: RequestHeaders + ?Sized>(
+    request: &R,
     strategy: AuthStrategy,
-) -> Result<&str, AuthError> {
+) -> Result<Presented, AuthError> {
+    let missing = || AuthError::MissingCredentials(strategy);
     match strategy {
-        AuthStrategy::Cookie => {
-            cookie_value(headers, AUTH_COOKIE_NAME).ok_or(AuthError::MissingCredentials(strategy))
-        }
-        AuthStrategy::Header => {
-            bearer_token(headers)?.ok_or(AuthError::MissingCredentials(strategy))
-        }
-        AuthStrategy::HeaderOrCookie => match bearer_token(headers)? {
+        AuthStrategy::Cookie => cookie_tokens(request)?.ok_or_else(missing),
+        AuthStrategy::Header => bearer_token(request)?.ok_or_else(missing),
+        AuthStrategy::HeaderOrCookie => match bearer_token(request)? {
             Some(token) => Ok(token),
-            None => cookie_value(headers, AUTH_COOKIE_NAME)
-                .ok_or(AuthError::MissingCredentials(strategy)),
+            None => cookie_tokens(request)?.ok_or_else(missing),
         },
     }
 }
@@ -43,134 +108,126 @@ pub(crate) fn token_from_headers(
 /// The scheme is case-insensitive (RFC 9110 §11.1); spaces around the token are ignored. A header
 /// with another scheme, no token, or a token with spaces or non-ASCII bytes is an error, and so
 /// are several `Authorization` headers.
-fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+fn bearer_token<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Presented>, AuthError> {
     let invalid = |reason| AuthError::InvalidAuthorizationHeader { reason };
-    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let mut values = request.header_values(AUTHORIZATION);
     let Some(value) = values.next() else {
         return Ok(None);
     };
     if values.next().is_some() {
         return Err(invalid("the request has several Authorization headers"));
     }
-    let value = value
-        .to_str()
-        .map_err(|_| invalid("it holds bytes that are not visible ASCII"))?
-        .trim_matches(is_http_whitespace);
+    let value = trim(value);
+    if !value
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || is_http_whitespace(b))
+    {
+        return Err(invalid("it holds bytes that are not visible ASCII"));
+    }
     if value.is_empty() {
         return Err(invalid("it is empty"));
     }
-    let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let (scheme, rest) = match value.iter().position(|&b| is_http_whitespace(b)) {
+        Some(at) => value.split_at(at),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(invalid("the scheme is not Bearer"));
     }
-    let token = rest.trim_matches(is_http_whitespace);
+    let token = trim(rest);
     if token.is_empty() {
         return Err(invalid("Bearer is not followed by a token"));
     }
-    if token.contains(is_http_whitespace) {
+    if token.iter().any(|&b| is_http_whitespace(b)) {
         return Err(invalid("the token holds white space"));
     }
-    Ok(Some(token))
+    Ok(Some(Presented::One(ascii(token).to_owned())))
 }
 
-/// The value of the first cookie called `name` in the request's `Cookie` headers (RFC 6265
-/// §5.4 sends one header, HTTP/2 may split it in several): pairs split at `;`, white space around
-/// names and values ignored, one pair of double quotes around a value removed. An empty value
-/// counts as absent.
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        // A header with bytes outside visible ASCII cannot hold a JWT; skip it, not the others.
-        .filter_map(|header| header.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| key.trim_matches(is_http_whitespace) == name)
-        .map(|(_, value)| unquote(value.trim_matches(is_http_whitespace)))
-        .filter(|value| !value.is_empty())
+/// The distinct non-empty values of our cookie; `None` when there is none.
+///
+/// Our cookie may come more than once: a stale copy on another path, or one planted by a site
+/// on a shared parent domain ("cookie tossing"). Empty values count as absent; a value repeated
+/// is one value. Different values are all returned, to be checked each; more than
+/// [`MAX_COOKIE_TOKENS`] is an error. A value that is not visible ASCII cannot be a token: it
+/// is an error when it is the only one, and ignored beside another.
+fn cookie_tokens<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Presented>, AuthError> {
+    let mut tokens: Vec<&str> = Vec::new();
+    let mut unreadable = false;
+    for value in cookie_values(request, AUTH_COOKIE_NAME.as_bytes()) {
+        if value.is_empty() {
+            continue;
+        }
+        if !value.iter().all(u8::is_ascii_graphic) {
+            unreadable = true;
+            continue;
+        }
+        let token = ascii(value);
+        if !tokens.contains(&token) {
+            if tokens.len() == MAX_COOKIE_TOKENS {
+                return Err(AuthError::AmbiguousCookie {
+                    reason: "there are too many to check",
+                });
+            }
+            tokens.push(token);
+        }
+    }
+    Ok(match tokens.as_slice() {
+        [] if unreadable => {
+            return Err(AuthError::malformed(
+                "the psg_auth_token cookie holds bytes that are not visible ASCII",
+            ));
+        }
+        [] => None,
+        [token] => Some(Presented::One((*token).to_owned())),
+        several => Some(Presented::Several(
+            several.iter().map(|t| (*t).to_owned()).collect(),
+        )),
+    })
 }
 
-fn unquote(value: &str) -> &str {
+/// Every value of the cookie `name` in the request's `Cookie` headers (RFC 6265 §5.4 sends one
+/// header, HTTP/2 may split it in several): pairs split at `;`, white space around names and
+/// values ignored, one pair of double quotes around a value removed. Names are case-sensitive.
+fn cookie_values<'r, R: RequestHeaders + ?Sized>(
+    request: &'r R,
+    name: &'r [u8],
+) -> impl Iterator<Item = &'r [u8]> {
+    request
+        .header_values(COOKIE)
+        .flat_map(|header| header.split(|&b| b == b';'))
+        .filter_map(move |pair| {
+            let at = pair.iter().position(|&b| b == b'=')?;
+            let (key, value) = (&pair[..at], &pair[at + 1..]);
+            (trim(key) == name).then(|| unquote(trim(value)))
+        })
+}
+
+/// Bytes already checked to be ASCII, as text. Never fails for them; anything else would read
+/// as no token at all.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+fn unquote(value: &[u8]) -> &[u8] {
     value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
+        .strip_prefix(b"\"")
+        .and_then(|v| v.strip_suffix(b"\""))
         .unwrap_or(value)
 }
 
-fn is_http_whitespace(c: char) -> bool {
-    c == ' ' || c == '\t'
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| !is_http_whitespace(b));
+    let end = bytes.iter().rposition(|&b| !is_http_whitespace(b));
+    match (start, end) {
+        (Some(start), Some(end)) => &bytes[start..=end],
+        _ => &[],
+    }
+}
+
+fn is_http_whitespace(b: u8) -> bool {
+    b == b' ' || b == b'\t'
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderValue;
-
-    fn headers(pairs: &[(&http::HeaderName, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
-
-    #[test]
-    fn unquote_strips_one_pair_of_quotes() {
-        assert_eq!(unquote("\"abc\""), "abc");
-        assert_eq!(unquote("\"abc"), "\"abc");
-        assert_eq!(unquote("\""), "\"");
-    }
-
-    #[test]
-    fn cookie_names_are_case_sensitive() {
-        let map = headers(&[(&COOKIE, "PSG_AUTH_TOKEN=abc")]);
-        assert_eq!(cookie_value(&map, AUTH_COOKIE_NAME), None);
-    }
-
-    #[test]
-    fn a_cookie_whose_name_ends_with_ours_is_not_ours() {
-        let map = headers(&[(&COOKIE, "xpsg_auth_token=abc; psg_auth_token_old=def")]);
-        assert_eq!(cookie_value(&map, AUTH_COOKIE_NAME), None);
-    }
-
-    #[test]
-    fn header_or_cookie_prefers_the_header() {
-        let map = headers(&[
-            (&AUTHORIZATION, "Bearer from-header"),
-            (&COOKIE, "psg_auth_token=from-cookie"),
-        ]);
-        assert_eq!(
-            token_from_headers(&map, AuthStrategy::HeaderOrCookie).unwrap(),
-            "from-header"
-        );
-    }
-
-    #[test]
-    fn header_or_cookie_falls_back_to_the_cookie() {
-        let map = headers(&[(&COOKIE, "psg_auth_token=from-cookie")]);
-        assert_eq!(
-            token_from_headers(&map, AuthStrategy::HeaderOrCookie).unwrap(),
-            "from-cookie"
-        );
-    }
-
-    #[test]
-    fn header_or_cookie_does_not_fall_back_past_a_bad_header() {
-        let map = headers(&[
-            (&AUTHORIZATION, "Basic abc"),
-            (&COOKIE, "psg_auth_token=from-cookie"),
-        ]);
-        assert!(matches!(
-            token_from_headers(&map, AuthStrategy::HeaderOrCookie),
-            Err(AuthError::InvalidAuthorizationHeader { .. })
-        ));
-    }
-
-    #[test]
-    fn non_ascii_cookie_header_is_skipped_not_fatal() {
-        let mut map = HeaderMap::new();
-        map.append(COOKIE, HeaderValue::from_bytes(b"a=\xff").unwrap());
-        map.append(COOKIE, HeaderValue::from_static("psg_auth_token=tok"));
-        assert_eq!(cookie_value(&map, AUTH_COOKIE_NAME), Some("tok"));
-    }
-}
+mod tests;

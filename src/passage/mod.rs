@@ -9,11 +9,11 @@ mod builder;
 use std::fmt;
 use std::sync::Arc;
 
-use http::HeaderMap;
+use std::future::Future;
 
 pub use builder::{ConfigError, PassageBuilder};
 
-use crate::auth::{Auth, AuthError, Authenticator, Claims};
+use crate::auth::{Auth, AuthError, Authenticated, Authenticator, Claims, RequestHeaders};
 use crate::management::users::Users;
 use crate::management::{self, App, CreateMagicLink, MagicLink, ManagementError, raw};
 use builder::Config;
@@ -132,26 +132,43 @@ impl Passage {
         Auth::new(&self.inner.auth)
     }
 
-    /// Authenticates a request by its headers and returns the user id.
+    /// Authenticates a request and returns the user id.
     ///
-    /// The token is taken from where the [`AuthStrategy`](crate::AuthStrategy) says (by default the `psg_auth_token`
-    /// cookie), then checked like [`Auth::validate_jwt`] does. A request without a token fails
-    /// with [`AuthError::MissingCredentials`].
+    /// `request` is anything with headers ([`RequestHeaders`]): a [`http::HeaderMap`]
+    /// (`request.headers()`), an [`http::Request`], an [`http::request::Parts`], or (feature
+    /// `actix`) actix-web's request. The token is taken from where the
+    /// [`AuthStrategy`](crate::AuthStrategy) says (by default the `psg_auth_token` cookie), then
+    /// checked like [`Auth::validate_jwt`] does. A request without a token fails with
+    /// [`AuthError::MissingCredentials`].
+    ///
+    /// The token is copied out of the request at the call: the future borrows neither the
+    /// request nor `self`, so it is `Send + 'static` whatever the request's body is.
+    ///
+    /// Several different `psg_auth_token` cookies (a stale copy, or one planted by a site on a
+    /// shared parent domain) are each checked: the request is accepted when those that verify
+    /// name one user, and fails with [`AuthError::AmbiguousCookie`] when they name different
+    /// users, so a planted cookie never silently wins over the real one.
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage, request: http::Request<()>) {
-    /// match passage.authenticate_request(request.headers()).await {
+    /// match passage.authenticate_request(&request).await {
     ///     Ok(user_id) => println!("request from {user_id}"),
     ///     Err(e) if e.is_server_error() => println!("503: {e}"),
     ///     Err(e) => println!("401: {e}"),
     /// }
+    /// // Its headers alone do as well.
+    /// let user_id = passage.authenticate_request(request.headers()).await;
     /// # }
     /// ```
-    pub async fn authenticate_request(&self, headers: &HeaderMap) -> Result<String, AuthError> {
-        self.inner.auth.authenticate(headers).await
+    pub fn authenticate_request<R: RequestHeaders + ?Sized>(
+        &self,
+        request: &R,
+    ) -> impl Future<Output = Result<String, AuthError>> + Send + use<R> {
+        self.authenticate(request)
     }
 
-    /// Authenticates a request by its headers and returns the verified claims of its token.
+    /// Authenticates a request like [`authenticate_request`](Self::authenticate_request) and
+    /// returns the verified claims of its token.
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage, headers: http::HeaderMap) -> Result<(), passage_identity::AuthError> {
@@ -159,11 +176,24 @@ impl Passage {
     /// println!("{} until {:?}", claims.sub, claims.expires_at());
     /// # Ok(()) }
     /// ```
-    pub async fn authenticate_request_claims(
+    pub fn authenticate_request_claims<R: RequestHeaders + ?Sized>(
         &self,
-        headers: &HeaderMap,
-    ) -> Result<Claims, AuthError> {
-        self.inner.auth.authenticate(headers).await
+        request: &R,
+    ) -> impl Future<Output = Result<Claims, AuthError>> + Send + use<R> {
+        self.authenticate(request)
+    }
+
+    fn authenticate<T, R>(
+        &self,
+        request: &R,
+    ) -> impl Future<Output = Result<T, AuthError>> + use<T, R>
+    where
+        T: Authenticated,
+        R: RequestHeaders + ?Sized,
+    {
+        let presented = self.inner.auth.presented(request);
+        let passage = self.clone();
+        async move { passage.inner.auth.authenticate(presented?).await }
     }
 
     // Managing the app (needs the API key).

@@ -3,6 +3,7 @@
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderMap, HeaderValue};
 use passage_identity::{AuthError, AuthStrategy, Passage, auth::AUTH_COOKIE_NAME};
+use serde_json::json;
 
 use crate::common::auth::*;
 
@@ -79,12 +80,67 @@ async fn the_cookie_is_found_in_any_of_several_cookie_headers() {
 }
 
 #[tokio::test]
-async fn the_first_of_two_auth_cookies_is_used() {
-    let (_server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+async fn a_bad_duplicate_of_the_auth_cookie_does_not_lock_the_user_out() {
+    let (server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+    let expired = server.token_with(key_a(), |c| c["exp"] = json!(now() - 60));
+    for header in [
+        format!("psg_auth_token=stale; psg_auth_token={token}"),
+        format!("psg_auth_token={token}; psg_auth_token=stale"),
+        format!("psg_auth_token=; psg_auth_token={token}"),
+        format!("psg_auth_token={expired}; psg_auth_token={token}"),
+    ] {
+        let map = headers(&[(COOKIE, header.clone())]);
+        let user = passage.authenticate_request(&map).await;
+        assert_eq!(user.ok().as_deref(), Some(USER_ID), "{header}");
+    }
+}
+
+#[tokio::test]
+async fn two_valid_auth_cookies_for_one_user_are_accepted() {
+    let (server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+    let other = server.token_with(key_a(), |c| c["iat"] = json!(now() - 30));
+    assert_ne!(other, token);
+    let map = headers(&[
+        (COOKIE, format!("psg_auth_token={other}")),
+        (COOKIE, format!("psg_auth_token={token}")),
+    ]);
+    assert_eq!(passage.authenticate_request(&map).await.unwrap(), USER_ID);
+}
+
+#[tokio::test]
+async fn a_planted_valid_cookie_for_another_user_is_ambiguous_not_a_winner() {
+    let (server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+    let planted = server.token_with(key_a(), |c| c["sub"] = json!("attacker_0123456789abcd"));
+    for header in [
+        format!("psg_auth_token={planted}; psg_auth_token={token}"),
+        format!("psg_auth_token={token}; psg_auth_token={planted}"),
+    ] {
+        let map = headers(&[(COOKIE, header)]);
+        let err = passage.authenticate_request(&map).await.unwrap_err();
+        assert!(matches!(err, AuthError::AmbiguousCookie { .. }), "{err:?}");
+        assert_eq!(err.code(), "ambiguous_cookie");
+        assert!(!err.to_string().contains(&token));
+    }
+}
+
+#[tokio::test]
+async fn only_bad_duplicates_fail_with_the_first_ones_error() {
+    let (server, passage, _) = with_strategy(AuthStrategy::Cookie).await;
+    let expired = server.token_with(key_a(), |c| c["exp"] = json!(now() - 60));
     let map = headers(&[(
         COOKIE,
-        format!("psg_auth_token={token}; psg_auth_token=stale"),
+        format!("psg_auth_token={expired}; psg_auth_token=garbage"),
     )]);
+    let err = passage.authenticate_request(&map).await.unwrap_err();
+    assert!(matches!(err, AuthError::Expired { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn another_cookie_with_a_utf8_value_does_not_hide_ours() {
+    let (_server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+    let mut map = HeaderMap::new();
+    let header = format!("name=Zoë; psg_auth_token={token}");
+    map.insert(COOKIE, HeaderValue::from_bytes(header.as_bytes()).unwrap());
     assert_eq!(passage.authenticate_request(&map).await.unwrap(), USER_ID);
 }
 
@@ -232,6 +288,37 @@ async fn header_or_cookie_lets_a_present_header_decide() {
     assert!(matches!(err, AuthError::Malformed { .. }), "{err:?}");
 }
 
+// --- what can be authenticated ---
+
+#[tokio::test]
+async fn a_request_or_its_parts_can_be_passed_whole() {
+    let (_server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+    let request = http::Request::builder()
+        .header(COOKIE, format!("psg_auth_token={token}"))
+        .body(())
+        .unwrap();
+    assert_eq!(
+        passage.authenticate_request(&request).await.unwrap(),
+        USER_ID
+    );
+    let (parts, ()) = request.into_parts();
+    assert_eq!(passage.authenticate_request(&parts).await.unwrap(), USER_ID);
+}
+
+#[tokio::test]
+async fn the_future_borrows_neither_the_request_nor_the_client() {
+    let (_server, passage, token) = with_strategy(AuthStrategy::Cookie).await;
+    let request = http::Request::builder()
+        .header(COOKIE, format!("psg_auth_token={token}"))
+        .body(std::cell::Cell::new(0)) // a body that is not Sync
+        .unwrap();
+    let future = passage.authenticate_request(&request);
+    drop(request);
+    drop(passage);
+    let user = tokio::spawn(future).await.unwrap();
+    assert_eq!(user.unwrap(), USER_ID);
+}
+
 // --- claims ---
 
 #[tokio::test]
@@ -241,4 +328,62 @@ async fn authenticate_request_claims_returns_the_claims() {
     let claims = passage.authenticate_request_claims(&map).await.unwrap();
     assert_eq!(claims.sub, USER_ID);
     assert!(claims.aud.contains(APP_ID));
+}
+
+// --- hostile input ---
+
+/// Bytes a header value may hold: anything but control characters (tab is allowed).
+fn header_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    proptest::collection::vec(
+        prop_oneof![Just(b'\t'), 0x20u8..0x7f, 0x80u8..=0xff],
+        0..120,
+    )
+}
+
+#[test]
+fn arbitrary_cookie_and_authorization_bytes_give_an_error_or_the_user() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_server, token, passages) = runtime.block_on(async {
+        let server = JwksServer::start(&[key_a()]).await;
+        let token = server.token(key_a());
+        let passages: Vec<Passage> = [
+            AuthStrategy::Cookie,
+            AuthStrategy::Header,
+            AuthStrategy::HeaderOrCookie,
+        ]
+        .into_iter()
+        .map(|strategy| server.passage().auth_strategy(strategy).build().unwrap())
+        .collect();
+        passages[0].auth().warm_up().await.unwrap();
+        (server, token, passages)
+    });
+    let config = ProptestConfig::with_cases(128);
+    proptest!(config, |(
+        cookie in header_bytes(),
+        authorization in proptest::option::of(header_bytes()),
+        append_ours in any::<bool>(),
+        strategy in 0..3usize,
+    )| {
+        let mut cookie = cookie;
+        if append_ours {
+            cookie.extend_from_slice(format!("; psg_auth_token={token}").as_bytes());
+        }
+        let mut map = HeaderMap::new();
+        map.append(COOKIE, HeaderValue::from_bytes(&cookie).unwrap());
+        if let Some(value) = &authorization {
+            map.append(AUTHORIZATION, HeaderValue::from_bytes(value).unwrap());
+        }
+        let passage = &passages[strategy];
+        let result = runtime.block_on(passage.authenticate_request(&map));
+        match &result {
+            Ok(user) => prop_assert_eq!(user.as_str(), USER_ID),
+            Err(error) => prop_assert!(!error.to_string().contains(&token)),
+        }
+        let planted = cookie.windows(AUTH_COOKIE_NAME.len()).filter(|w| *w == AUTH_COOKIE_NAME.as_bytes()).count() > 1;
+        if append_ours && strategy == 0 && !planted {
+            prop_assert!(result.is_ok(), "{:?}", result);
+        }
+    });
 }

@@ -320,6 +320,19 @@ pub async fn closed_base_url() -> String {
     format!("http://{addr}")
 }
 
+/// A `Passage` for the test app whose key set cannot be loaded (nothing listens at its auth
+/// base URL), and a token it would otherwise accept.
+pub async fn unreachable_passage() -> (Passage, String) {
+    let passage = Passage::builder(APP_ID)
+        .auth_base_url(closed_base_url().await)
+        .build()
+        .expect("the configuration is valid");
+    let token = key_a()
+        .sign(&valid_claims("http://unused"))
+        .expect("signing");
+    (passage, token)
+}
+
 /// An HTTP client for calling test servers.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -336,6 +349,41 @@ pub async fn serve(router: Router) -> String {
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// Serves a tower service with hyper (HTTP/1 and HTTP/2) on 127.0.0.1 and returns its base URL;
+/// the server stops with the runtime.
+pub async fn serve_service<S, B>(service: S) -> String
+where
+    S: tower::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+    use hyper_util::service::TowerToHyperService;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = TowerToHyperService::new(service.clone());
+            tokio::spawn(async move {
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
     });
     format!("http://{addr}")
 }
