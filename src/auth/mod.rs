@@ -204,7 +204,9 @@ impl Auth<'_> {
     /// The token must be signed with RS256 by a key of the app's JWKS (named by `kid`), must not
     /// be expired or not yet valid, must be issued by [`Passage::issuer`](crate::Passage::issuer) for this app (`aud`),
     /// and must name a user. Keys are fetched on first use and cached; see
-    /// [`warm_up`](Self::warm_up).
+    /// [`warm_up`](Self::warm_up). A token that passed is remembered (by its SHA-256) so that
+    /// the next validation of it costs a lookup instead of an RSA check, with the same answer:
+    /// see [`PassageBuilder::token_cache_capacity`](crate::PassageBuilder::token_cache_capacity).
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage, token: &str) -> Result<(), passage_identity::AuthError> {
