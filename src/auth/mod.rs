@@ -40,7 +40,7 @@ pub use token_source::AUTH_COOKIE_NAME;
 use jwks::cache::{CachePolicy, KeyCache};
 use jwks::fetch::RemoteJwks;
 use jwks::key_set::KeySet;
-use token_cache::{Accepted, TokenCache, TokenDigest};
+use token_cache::{Accepted, TokenCache, TokenKey};
 use verify::{Outcome, Rules, Verified, unix_seconds};
 
 /// The token verifier, its key cache and its verified-token cache, owned by the `Passage`
@@ -125,9 +125,9 @@ impl Authenticator {
         };
         // Rule 1 first: an oversized token is not even hashed.
         self.rules.check_size(token)?;
-        let digest = TokenDigest::of(token);
+        let key = TokenKey::of(token);
         let hit = cache.get(
-            &digest,
+            &key,
             unix_seconds(self.clock.now()),
             self.rules.leeway_seconds(),
             || self.keys.still_trusted(),
@@ -136,14 +136,14 @@ impl Authenticator {
         if let Some(value) = hit {
             return Ok(value);
         }
-        let (outcome, key) = self.validate_fully::<T>(token).await?;
+        let (outcome, verified_by) = self.validate_fully::<T>(token).await?;
         cache.insert(
-            digest,
+            &key,
             Accepted {
                 value: outcome.value.to_cached(),
                 exp: outcome.exp,
                 nbf: outcome.nbf,
-                key,
+                key: verified_by,
                 payload_len: outcome.payload_len,
             },
         );
@@ -204,7 +204,7 @@ impl Auth<'_> {
     /// The token must be signed with RS256 by a key of the app's JWKS (named by `kid`), must not
     /// be expired or not yet valid, must be issued by [`Passage::issuer`](crate::Passage::issuer) for this app (`aud`),
     /// and must name a user. Keys are fetched on first use and cached; see
-    /// [`warm_up`](Self::warm_up). A token that passed is remembered (by its SHA-256) so that
+    /// [`warm_up`](Self::warm_up). A token that passed is remembered so that
     /// the next validation of it costs a lookup instead of an RSA check, with the same answer:
     /// see [`PassageBuilder::token_cache_capacity`](crate::PassageBuilder::token_cache_capacity).
     ///

@@ -1,5 +1,5 @@
-//! The verified-token cache: what a full validation of a token answered, remembered by the
-//! SHA-256 of the token so a repeated token costs a hash and a lookup instead of an RSA check.
+//! The verified-token cache: what a full validation of a token answered, remembered so that a
+//! repeated token costs a hash and a lookup instead of an RSA check.
 //!
 //! What it keeps and when it lets go:
 //! - Only tokens that passed every rule are remembered; a token that failed for any reason is
@@ -9,8 +9,11 @@
 //!   refreshed set without it retires the key), and while the key set itself is trusted (see
 //!   `jwks_max_stale`). Otherwise it is dropped and the token is checked in full, so a hit
 //!   answers exactly what a full validation would.
-//! - The key is the token's SHA-256, never the token: the cache holds no credential, and a
-//!   collision would need a second preimage.
+//! - An entry is found by the SHA-256 of the token's signature part and must hold the token's
+//!   signing input (`header.payload`) byte for byte: a hit is the very token that was verified
+//!   (anything else would be a SHA-256 collision). Hashing the signature alone, not the whole
+//!   token, halves the cost of a hit; keeping the signing input but not the signature means the
+//!   cache holds no usable credential.
 //! - Bounded in entries and in estimated bytes (each entry weighs at least
 //!   `max_bytes / capacity`, so both bounds hold at once).
 //! - Eviction is quick_cache's scan-resistant CLOCK-Pro policy, sharded by hash: a new entry
@@ -37,15 +40,26 @@ const ENTRY_OVERHEAD: usize = 192;
 /// not push out dozens of ordinary ones.
 const MAX_ENTRY_SHARE: usize = 64;
 
-/// The SHA-256 of a token.
+/// The SHA-256 of a token's signature part: what entries are found by.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TokenDigest([u8; 32]);
 
-impl TokenDigest {
-    pub(crate) fn of(token: &str) -> Self {
+/// How a token is looked up: the digest of its signature, and its signing input, which the
+/// entry must match.
+pub(crate) struct TokenKey<'t> {
+    digest: TokenDigest,
+    signing_input: &'t str,
+}
+
+impl<'t> TokenKey<'t> {
+    pub(crate) fn of(token: &'t str) -> Self {
+        let (signing_input, signature) = token.rsplit_once('.').unwrap_or(("", token));
         let mut bytes = [0; 32];
-        bytes.copy_from_slice(digest(&SHA256, token.as_bytes()).as_ref());
-        Self(bytes)
+        bytes.copy_from_slice(digest(&SHA256, signature.as_bytes()).as_ref());
+        Self {
+            digest: TokenDigest(bytes),
+            signing_input,
+        }
     }
 }
 
@@ -90,6 +104,8 @@ pub(crate) enum Cached {
 
 /// A remembered validation.
 pub(crate) struct Entry {
+    /// The token's `header.payload`.
+    signing_input: Box<str>,
     value: Cached,
     exp: i64,
     nbf: Option<i64>,
@@ -171,23 +187,27 @@ impl TokenCache {
         })
     }
 
-    /// The remembered answer for `digest` if it may still be served: in time at `now`, its key
-    /// not retired and the key set `trusted()`. An entry that may not is dropped. `read` turns
-    /// the entry into what the caller returns (`None`: the entry does not hold it).
+    /// The remembered answer for the token of `key` if it may still be served: in time at
+    /// `now`, its key not retired and the key set `trusted()`. An entry that may not is
+    /// dropped. `read` turns the entry into what the caller returns (`None`: the entry does not
+    /// hold it).
     pub(crate) fn get<T>(
         &self,
-        digest: &TokenDigest,
+        key: &TokenKey<'_>,
         now: i64,
         leeway: i64,
         trusted: impl FnOnce() -> bool,
         read: impl FnOnce(&Cached) -> Option<T>,
     ) -> Option<T> {
-        let found = self.map.get(digest).and_then(|entry| {
-            if entry.in_time(now, leeway) && !entry.key.is_retired() && trusted() {
+        let found = self.map.get(&key.digest).and_then(|entry| {
+            if *entry.signing_input != *key.signing_input {
+                // Another token with the same signature: only a collision gets here.
+                None
+            } else if entry.in_time(now, leeway) && !entry.key.is_retired() && trusted() {
                 read(&entry.value)
             } else {
                 self.map
-                    .remove_if(digest, |current| Arc::ptr_eq(current, &entry));
+                    .remove_if(&key.digest, |current| Arc::ptr_eq(current, &entry));
                 None
             }
         });
@@ -201,24 +221,26 @@ impl TokenCache {
     }
 
     /// Remembers a token that passed every rule.
-    pub(crate) fn insert(&self, digest: TokenDigest, accepted: Accepted) {
-        let value_bytes = match &accepted.value {
-            Cached::Subject(sub) => sub.len(),
-            // Parsed JSON takes more room than its text: twice the payload, as an estimate.
-            Cached::Claims(_) => size_of::<Claims>() + 2 * accepted.payload_len,
-        };
+    pub(crate) fn insert(&self, key: &TokenKey<'_>, accepted: Accepted) {
+        let value_bytes = key.signing_input.len()
+            + match &accepted.value {
+                Cached::Subject(sub) => sub.len(),
+                // Parsed JSON takes more room than its text: twice the payload, as an estimate.
+                Cached::Claims(_) => size_of::<Claims>() + 2 * accepted.payload_len,
+            };
         let weight = (ENTRY_OVERHEAD + value_bytes) as u64;
         if weight > (self.max_bytes / MAX_ENTRY_SHARE) as u64 {
             return;
         }
         let entry = Entry {
+            signing_input: key.signing_input.into(),
             value: accepted.value,
             exp: accepted.exp,
             nbf: accepted.nbf,
             key: accepted.key,
             weight: weight.max(self.min_weight),
         };
-        self.map.insert(digest, Arc::new(entry));
+        self.map.insert(key.digest, Arc::new(entry));
     }
 
     pub(crate) fn stats(&self) -> TokenCacheStats {
@@ -301,8 +323,8 @@ mod tests {
     fn an_entry_is_served_until_its_exp() {
         let cache = TokenCache::new(100, 1 << 20).unwrap();
         let key = key();
-        let digest = TokenDigest::of("token");
-        cache.insert(digest, accepted(&key, "user", 1_000));
+        let digest = TokenKey::of("token");
+        cache.insert(&digest, accepted(&key, "user", 1_000));
         assert_eq!(
             cache.get(&digest, 999, 0, || true, subject).as_deref(),
             Some("user")
@@ -318,8 +340,8 @@ mod tests {
     fn the_leeway_extends_exp_as_in_the_full_check() {
         let cache = TokenCache::new(100, 1 << 20).unwrap();
         let key = key();
-        let digest = TokenDigest::of("token");
-        cache.insert(digest, accepted(&key, "user", 1_000));
+        let digest = TokenKey::of("token");
+        cache.insert(&digest, accepted(&key, "user", 1_000));
         assert!(cache.get(&digest, 1_030, 60, || true, subject).is_some());
     }
 
@@ -327,8 +349,8 @@ mod tests {
     fn an_untrusted_key_set_drops_the_entry() {
         let cache = TokenCache::new(100, 1 << 20).unwrap();
         let key = key();
-        let digest = TokenDigest::of("token");
-        cache.insert(digest, accepted(&key, "user", 1_000));
+        let digest = TokenKey::of("token");
+        cache.insert(&digest, accepted(&key, "user", 1_000));
         assert_eq!(cache.get(&digest, 0, 0, || false, subject), None);
         assert_eq!(cache.stats().entries, 0);
     }
@@ -337,8 +359,8 @@ mod tests {
     fn an_entry_the_reader_cannot_use_is_a_miss_but_stays() {
         let cache = TokenCache::new(100, 1 << 20).unwrap();
         let key = key();
-        let digest = TokenDigest::of("token");
-        cache.insert(digest, accepted(&key, "user", 1_000));
+        let digest = TokenKey::of("token");
+        cache.insert(&digest, accepted(&key, "user", 1_000));
         assert_eq!(cache.get(&digest, 0, 0, || true, |_| None::<()>), None);
         assert_eq!(cache.stats().entries, 1);
     }
@@ -357,7 +379,7 @@ mod tests {
                 "user"
             };
             cache.insert(
-                TokenDigest::of(&format!("token-{i}")),
+                &TokenKey::of(&format!("token.{i}")),
                 accepted(&key, sub, i64::MAX),
             );
             if i % 1_000 == 0 {
@@ -375,8 +397,8 @@ mod tests {
     fn a_token_in_steady_use_survives_a_flood_of_new_ones() {
         let cache = TokenCache::new(1_000, 1 << 20).unwrap();
         let key = key();
-        let steady = TokenDigest::of("steady");
-        cache.insert(steady, accepted(&key, "steady-user", i64::MAX));
+        let steady = TokenKey::of("steady");
+        cache.insert(&steady, accepted(&key, "steady-user", i64::MAX));
         for i in 0..100_000 {
             if i % 100 == 0 {
                 assert!(
@@ -385,18 +407,30 @@ mod tests {
                 );
             }
             cache.insert(
-                TokenDigest::of(&format!("flood-{i}")),
+                &TokenKey::of(&format!("flood.{i}")),
                 accepted(&key, "user", i64::MAX),
             );
         }
     }
 
     #[test]
+    fn a_token_with_the_same_signature_but_other_claims_is_not_served() {
+        let cache = TokenCache::new(100, 1 << 20).unwrap();
+        let key = key();
+        let genuine = TokenKey::of("header.claims.signature");
+        cache.insert(&genuine, accepted(&key, "user", i64::MAX));
+        let forged = TokenKey::of("header.other-claims.signature");
+        assert_eq!(cache.get(&forged, 0, 0, || true, subject), None);
+        // Not dropped: the entry belongs to the genuine token.
+        assert!(cache.get(&genuine, 0, 0, || true, subject).is_some());
+    }
+
+    #[test]
     fn an_outsized_entry_is_not_stored() {
         let cache = TokenCache::new(100, 64 * 1024).unwrap();
         let key = key();
-        let digest = TokenDigest::of("huge");
-        cache.insert(digest, accepted(&key, &"u".repeat(2_000), i64::MAX));
+        let digest = TokenKey::of("huge");
+        cache.insert(&digest, accepted(&key, &"u".repeat(2_000), i64::MAX));
         assert_eq!(cache.stats().entries, 0);
     }
 }

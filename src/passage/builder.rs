@@ -440,8 +440,9 @@ impl PassageBuilder {
     /// remembered. What it costs: memory, bounded by
     /// [`token_cache_max_bytes`](Self::token_cache_max_bytes); and a key revoked by Passage is
     /// honoured for remembered tokens exactly as long as for new ones, until the key set is
-    /// refreshed ([`jwks_max_age`](Self::jwks_max_age)). Tokens are remembered by their SHA-256,
-    /// never stored.
+    /// refreshed ([`jwks_max_age`](Self::jwks_max_age)). An entry is found by the SHA-256 of the
+    /// token's signature and keeps its header and claims, never the signature: the cache holds
+    /// no usable token.
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id")
