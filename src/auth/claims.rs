@@ -4,8 +4,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+use super::strict_json::{OtherNames, Skipped, Str, once, read_all};
 
 /// The claims of a token that passed every check, from `Auth::validate_jwt_claims`.
 ///
@@ -124,29 +126,124 @@ impl Audience {
 }
 
 /// The registered claims as they are read from the payload for checking, borrowing where the
-/// JSON has no escapes. A claim of the wrong type fails the whole parse.
-#[derive(Deserialize)]
+/// JSON has no escapes. `null` counts as absent.
+#[derive(Default)]
 pub(crate) struct RegisteredClaims<'a> {
-    #[serde(default, borrow)]
     pub(crate) sub: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub(crate) iss: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub(crate) aud: Option<AudienceRef<'a>>,
-    #[serde(default)]
     pub(crate) exp: Option<NumericDate>,
-    #[serde(default)]
     pub(crate) nbf: Option<NumericDate>,
-    #[serde(default)]
     pub(crate) iat: Option<NumericDate>,
 }
 
-/// `aud` as read for checking.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A claims set read in one pass: the registered claims, typed, and the others as JSON values
+/// when they are kept (`validate_jwt_claims`), else read strictly and dropped (see
+/// [`strict_json`](super::strict_json)). A registered claim of the wrong type, any claim given
+/// twice, or JSON a `serde_json::Value` would refuse fails the whole read.
+pub(crate) struct ReadClaims<'a> {
+    pub(crate) registered: RegisteredClaims<'a>,
+    pub(crate) extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl<'a> ReadClaims<'a> {
+    pub(crate) fn from_json(json: &'a [u8], keep_extra: bool) -> serde_json::Result<Self> {
+        read_all(json, |deserializer| {
+            deserializer.deserialize_map(ClaimsVisitor { keep_extra })
+        })
+    }
+}
+
+struct ClaimsVisitor {
+    keep_extra: bool,
+}
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = ReadClaims<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReadClaims<'de>, A::Error> {
+        // Outer `Option`: whether the claim was present at all (even as `null`).
+        let (mut sub, mut iss, mut aud) = (None, None, None);
+        let (mut exp, mut nbf, mut iat) = (None, None, None);
+        let mut extra = self.keep_extra.then(serde_json::Map::new);
+        let mut others = OtherNames::default();
+        while let Some(Str(name)) = map.next_key::<Str<'de>>()? {
+            match &*name {
+                "sub" => once(&mut sub, map.next_value::<Option<Str<'de>>>()?)?,
+                "iss" => once(&mut iss, map.next_value::<Option<Str<'de>>>()?)?,
+                "aud" => once(&mut aud, map.next_value::<Option<AudienceRef<'de>>>()?)?,
+                "exp" => once(&mut exp, map.next_value::<Option<NumericDate>>()?)?,
+                "nbf" => once(&mut nbf, map.next_value::<Option<NumericDate>>()?)?,
+                "iat" => once(&mut iat, map.next_value::<Option<NumericDate>>()?)?,
+                _ => match &mut extra {
+                    Some(extra) => {
+                        let value = map.next_value::<serde_json::Value>()?;
+                        if extra.insert(name.into_owned(), value).is_some() {
+                            return Err(de::Error::custom("a claim is given twice"));
+                        }
+                    }
+                    None => {
+                        map.next_value::<Skipped>()?;
+                        others.add(name)?;
+                    }
+                },
+            }
+        }
+        let text = |claim: Option<Option<Str<'de>>>| claim.flatten().map(|s| s.0);
+        Ok(ReadClaims {
+            registered: RegisteredClaims {
+                sub: text(sub),
+                iss: text(iss),
+                aud: aud.flatten(),
+                exp: exp.flatten(),
+                nbf: nbf.flatten(),
+                iat: iat.flatten(),
+            },
+            extra,
+        })
+    }
+}
+
+/// `aud` as read for checking: a string or a list of strings.
 pub(crate) enum AudienceRef<'a> {
-    One(#[serde(borrow)] Cow<'a, str>),
-    Many(#[serde(borrow)] Vec<Cow<'a, str>>),
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'de> Deserialize<'de> for AudienceRef<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AudienceVisitor;
+
+        impl<'de> Visitor<'de> for AudienceVisitor {
+            type Value = AudienceRef<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(AudienceRef::One(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AudienceRef::One(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut many = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+                while let Some(Str(one)) = seq.next_element::<Str<'de>>()? {
+                    many.push(one);
+                }
+                Ok(AudienceRef::Many(many))
+            }
+        }
+
+        deserializer.deserialize_any(AudienceVisitor)
+    }
 }
 
 impl AudienceRef<'_> {
@@ -202,15 +299,16 @@ impl<'de> Deserialize<'de> for NumericDate {
     }
 }
 
-/// The names of the claims `Claims` has fields for; everything else goes into `extra`.
-pub(crate) const REGISTERED: [&str; 6] = ["sub", "iss", "aud", "exp", "nbf", "iat"];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<RegisteredClaims<'_>, serde_json::Error> {
-        serde_json::from_str(json)
+        ReadClaims::from_json(json.as_bytes(), false).map(|read| read.registered)
+    }
+
+    fn parse_keeping(json: &str) -> Result<ReadClaims<'_>, serde_json::Error> {
+        ReadClaims::from_json(json.as_bytes(), true)
     }
 
     #[test]
@@ -248,7 +346,50 @@ mod tests {
 
     #[test]
     fn duplicate_claims_are_rejected() {
-        assert!(parse(r#"{"sub": "a", "sub": "b"}"#).is_err());
+        for json in [
+            r#"{"sub": "a", "sub": "b"}"#,
+            r#"{"sub": null, "sub": "b"}"#,
+            r#"{"amr": 1, "amr": 2}"#,
+        ] {
+            assert!(parse(json).is_err(), "{json}");
+            assert!(parse_keeping(json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn other_claims_are_kept_only_when_asked_for() {
+        let json = r#"{"sub": "a", "amr": ["passkey"], "n": {"deep": [1]}}"#;
+        let kept = parse_keeping(json).unwrap().extra.unwrap();
+        assert!(kept.contains_key("amr") && !kept.contains_key("sub"));
+        assert!(
+            ReadClaims::from_json(json.as_bytes(), false)
+                .unwrap()
+                .extra
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn both_reads_refuse_the_same_payloads() {
+        let deep = format!(r#"{{"x": {}1{}}}"#, "[".repeat(200), "]".repeat(200));
+        for json in [
+            r#"{"x": "\ud800"}"#.to_owned(),
+            r#"{"x": 1e400}"#.to_owned(),
+            r#"{"x": 12345678901234567890123456789}"#.to_owned(),
+            deep,
+            "[]".to_owned(),
+            r#"{"sub": "a"} x"#.to_owned(),
+        ] {
+            assert_eq!(parse(&json).is_ok(), parse_keeping(&json).is_ok(), "{json}");
+        }
+        assert!(parse(r#"{"x": "\ud800"}"#).is_err());
+        assert!(parse("[]").is_err());
+    }
+
+    #[test]
+    fn claims_that_are_null_count_as_absent() {
+        let claims = parse(r#"{"sub": null, "aud": null, "exp": null}"#).unwrap();
+        assert!(claims.sub.is_none() && claims.aud.is_none() && claims.exp.is_none());
     }
 
     #[test]

@@ -64,7 +64,12 @@ pub enum AuthError {
     },
 
     /// The token is not a well-formed JWS compact serialization (three base64url parts, a JSON
-    /// header and a JSON claims object with claims of the right types).
+    /// header and a JSON claims object with claims of the right types), or its header has a
+    /// `crit`: one listing extensions (none is supported) or one of any other form (`null`,
+    /// `[]`, not a list of names). The header and the claims must be strict JSON throughout,
+    /// members not used included (valid UTF-8, no lone surrogate, numbers within an `f64`, at
+    /// most 128 levels of nesting), with no member given twice; this is checked after the
+    /// signature, so only a signed token can be malformed in its claims.
     #[error("the token is malformed: {reason}")]
     Malformed {
         /// What is wrong with it.

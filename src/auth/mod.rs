@@ -1,10 +1,12 @@
 //! Authenticating requests: Passage-issued JWTs checked against the app's keys. This half of the
 //! crate needs no API key and knows nothing of the Management API.
 //!
-//! The flow is one way: `token_source` finds the token in the request, `verify` checks its shape
-//! and header, `jwks` supplies the key named by its `kid`, `verify` checks the signature and the
-//! claims, and the user id comes out. `settings` holds what can be configured (defaults and
-//! bounds), `error` the reasons for a rejection, `claims` what a verified token says.
+//! The flow is one way: `token_source` finds the token in the request, `token_cache` answers at
+//! once for a token verified before and still valid, else `verify` checks its shape and header,
+//! `jwks` supplies the key named by its `kid`, `verify` checks the signature and the claims
+//! (read by `claims` and `strict_json`), and the user id comes out. `settings` holds what can be
+//! configured (defaults and bounds), `error` the reasons for a rejection, `claims` what a
+//! verified token says.
 //!
 //! Reach it through [`Passage::auth`](crate::Passage::auth) and
 //! [`Passage::authenticate_request`](crate::Passage::authenticate_request).
@@ -13,6 +15,8 @@ mod claims;
 mod error;
 mod jwks;
 mod settings;
+mod strict_json;
+mod token_cache;
 mod token_source;
 mod verify;
 
@@ -23,18 +27,21 @@ use reqwest::Url;
 pub use claims::{Audience, Claims};
 pub use error::{AuthError, KeySetError};
 pub use jwks::KeyCacheStats;
-pub(crate) use settings::{AuthSettings, OutOfBounds};
+pub(crate) use settings::{AuthSettings, Clock, OutOfBounds};
 pub use settings::{
     AuthStrategy, DEFAULT_AUTH_BASE_URL, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE,
-    DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE, MAX_JWKS_SIZE,
+    DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE,
+    DEFAULT_TOKEN_CACHE_CAPACITY, DEFAULT_TOKEN_CACHE_MAX_BYTES, MAX_JWKS_SIZE,
 };
+pub use token_cache::TokenCacheStats;
 pub use token_source::{AUTH_COOKIE_NAME, RequestHeaders};
 
 use jwks::cache::{CachePolicy, KeyCache};
 use jwks::fetch::RemoteJwks;
 use jwks::key_set::KeySet;
+use token_cache::{Accepted, TokenCache, TokenKey};
 use token_source::Presented;
-use verify::{Rules, Verified};
+use verify::{Outcome, Rules, Verified, unix_seconds};
 
 /// What authenticating a request gives: the user id or all claims. The user it names compares
 /// the tokens of one request.
@@ -54,11 +61,14 @@ impl Authenticated for Claims {
     }
 }
 
-/// The token verifier and its key cache, owned by the `Passage` value.
+/// The token verifier, its key cache and its verified-token cache, owned by the `Passage`
+/// value.
 pub(crate) struct Authenticator {
     rules: Rules,
     strategy: AuthStrategy,
     keys: Arc<KeyCache>,
+    tokens: Option<TokenCache>,
+    clock: Clock,
 }
 
 impl Authenticator {
@@ -74,6 +84,7 @@ impl Authenticator {
         let policy = CachePolicy {
             cooldown: settings.jwks_cooldown,
             max_age: settings.jwks_max_age,
+            max_stale: settings.jwks_max_stale,
         };
         let keys = match &settings.jwks_json {
             Some(json) => KeyCache::fixed(KeySet::from_json(json.as_bytes())?, policy),
@@ -98,6 +109,11 @@ impl Authenticator {
             },
             strategy: settings.strategy,
             keys: Arc::new(keys),
+            tokens: TokenCache::new(
+                settings.token_cache_capacity,
+                settings.token_cache_max_bytes,
+            ),
+            clock: settings.clock.clone(),
         })
     }
 
@@ -153,10 +169,49 @@ impl Authenticator {
     }
 
     async fn validate_inner<T: Verified>(&self, token: &str) -> Result<T, AuthError> {
+        let Some(cache) = &self.tokens else {
+            return self
+                .validate_fully(token)
+                .await
+                .map(|(outcome, _)| outcome.value);
+        };
+        // Rule 1 first: an oversized token is not even hashed.
+        self.rules.check_size(token)?;
+        let key = TokenKey::of(token);
+        let hit = cache.get(
+            &key,
+            unix_seconds(self.clock.now()),
+            self.rules.leeway_seconds(),
+            || self.keys.still_trusted(),
+            T::from_cached,
+        );
+        if let Some(value) = hit {
+            return Ok(value);
+        }
+        let (outcome, verified_by) = self.validate_fully::<T>(token).await?;
+        cache.insert(
+            &key,
+            Accepted {
+                value: outcome.value.to_cached(),
+                exp: outcome.exp,
+                nbf: outcome.nbf,
+                key: verified_by,
+                payload_len: outcome.payload_len,
+            },
+        );
+        Ok(outcome.value)
+    }
+
+    /// Every rule, and the key that verified the token.
+    async fn validate_fully<T: Verified>(
+        &self,
+        token: &str,
+    ) -> Result<(Outcome<T>, Arc<jwks::key_set::VerifyingKey>), AuthError> {
         let mut header = Vec::new();
         let token = self.rules.parse(token, &mut header)?;
         let key = self.keys.key(&token.kid).await?;
-        self.rules.verify(&token, &key)
+        let outcome = self.rules.verify(&token, &key, self.clock.now())?;
+        Ok((outcome, key))
     }
 }
 
@@ -211,7 +266,9 @@ impl Auth<'_> {
     /// The token must be signed with RS256 by a key of the app's JWKS (named by `kid`), must not
     /// be expired or not yet valid, must be issued by [`Passage::issuer`](crate::Passage::issuer) for this app (`aud`),
     /// and must name a user. Keys are fetched on first use and cached; see
-    /// [`warm_up`](Self::warm_up).
+    /// [`warm_up`](Self::warm_up). A token that passed is remembered so that
+    /// the next validation of it costs a lookup instead of an RSA check, with the same answer:
+    /// see [`PassageBuilder::token_cache_capacity`](crate::PassageBuilder::token_cache_capacity).
     ///
     /// ```no_run
     /// # async fn demo(passage: passage_identity::Passage, token: &str) -> Result<(), passage_identity::AuthError> {
@@ -290,5 +347,19 @@ impl Auth<'_> {
     /// ```
     pub fn key_cache_stats(&self) -> KeyCacheStats {
         self.authenticator.keys.stats()
+    }
+
+    /// A snapshot of the verified-token cache (entries, bounds, hits and misses); `None` when
+    /// it is off ([`PassageBuilder::token_cache_capacity`](crate::PassageBuilder::token_cache_capacity) of zero).
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .token_cache_capacity(0)
+    ///     .build()?;
+    /// assert!(passage.auth().token_cache_stats().is_none());
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn token_cache_stats(&self) -> Option<TokenCacheStats> {
+        self.authenticator.tokens.as_ref().map(TokenCache::stats)
     }
 }

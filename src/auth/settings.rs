@@ -3,7 +3,8 @@
 //! [`PassageBuilder`](crate::PassageBuilder).
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 /// The public auth base URL, the default of
 /// [`PassageBuilder::auth_base_url`](crate::PassageBuilder::auth_base_url): tokens are issued by
@@ -20,12 +21,51 @@ pub const DEFAULT_JWKS_COOLDOWN: Duration = Duration::from_secs(30);
 pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(10 * 60);
 /// The default timeout of one key set fetch, see [`PassageBuilder::jwks_timeout`](crate::PassageBuilder::jwks_timeout).
 pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default time past its max age that a key set which cannot be refreshed is still used,
+/// see [`PassageBuilder::jwks_max_stale`](crate::PassageBuilder::jwks_max_stale).
+pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(60 * 60);
+/// The default number of verified tokens remembered, see
+/// [`PassageBuilder::token_cache_capacity`](crate::PassageBuilder::token_cache_capacity).
+pub const DEFAULT_TOKEN_CACHE_CAPACITY: usize = 10_000;
+/// The default memory the verified-token cache may use, in bytes, see
+/// [`PassageBuilder::token_cache_max_bytes`](crate::PassageBuilder::token_cache_max_bytes).
+pub const DEFAULT_TOKEN_CACHE_MAX_BYTES: usize = 4 * 1024 * 1024;
 /// The largest key set response accepted, in bytes.
 pub const MAX_JWKS_SIZE: usize = 64 * 1024;
 
 const MAX_LEEWAY: Duration = Duration::from_secs(60 * 60);
 const MIN_TOKEN_SIZE: usize = 512;
 const MAX_TOKEN_SIZE: usize = 1024 * 1024;
+const MAX_TOKEN_CACHE_CAPACITY: usize = 10_000_000;
+const MIN_TOKEN_CACHE_MAX_BYTES: usize = 64 * 1024;
+const MAX_TOKEN_CACHE_MAX_BYTES: usize = 1024 * 1024 * 1024;
+
+/// The wall clock tokens are judged by (`exp`, `nbf`).
+#[derive(Clone, Default)]
+pub(crate) struct Clock(Option<Arc<dyn Fn() -> SystemTime + Send + Sync>>);
+
+impl Clock {
+    pub(crate) fn new(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(now)))
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        match &self.0 {
+            Some(now) => now(),
+            None => SystemTime::now(),
+        }
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Clock(custom)"
+        } else {
+            "Clock(system)"
+        })
+    }
+}
 
 /// Authentication settings collected by the builder.
 #[derive(Clone, Debug)]
@@ -37,7 +77,12 @@ pub(crate) struct AuthSettings {
     pub(crate) jwks_cooldown: Duration,
     pub(crate) jwks_max_age: Duration,
     pub(crate) jwks_timeout: Duration,
+    pub(crate) jwks_max_stale: Duration,
     pub(crate) jwks_json: Option<String>,
+    /// Verified tokens remembered; zero turns the cache off.
+    pub(crate) token_cache_capacity: usize,
+    pub(crate) token_cache_max_bytes: usize,
+    pub(crate) clock: Clock,
 }
 
 impl Default for AuthSettings {
@@ -50,7 +95,11 @@ impl Default for AuthSettings {
             jwks_cooldown: DEFAULT_JWKS_COOLDOWN,
             jwks_max_age: DEFAULT_JWKS_MAX_AGE,
             jwks_timeout: DEFAULT_JWKS_TIMEOUT,
+            jwks_max_stale: DEFAULT_JWKS_MAX_STALE,
             jwks_json: None,
+            token_cache_capacity: DEFAULT_TOKEN_CACHE_CAPACITY,
+            token_cache_max_bytes: DEFAULT_TOKEN_CACHE_MAX_BYTES,
+            clock: Clock::default(),
         }
     }
 }
@@ -76,6 +125,14 @@ impl AuthSettings {
         }
         if self.jwks_timeout.is_zero() {
             return invalid("jwks_timeout", "must be greater than zero");
+        }
+        if self.token_cache_capacity > MAX_TOKEN_CACHE_CAPACITY {
+            return invalid("token_cache_capacity", "must be at most 10,000,000 tokens");
+        }
+        if !(MIN_TOKEN_CACHE_MAX_BYTES..=MAX_TOKEN_CACHE_MAX_BYTES)
+            .contains(&self.token_cache_max_bytes)
+        {
+            return invalid("token_cache_max_bytes", "must be between 64 KiB and 1 GiB");
         }
         Ok(())
     }

@@ -1,12 +1,18 @@
 //! The rules a Passage token must pass, in the order they are checked.
 //!
 //! 1. At most `max_token_size` bytes, before anything is decoded.
-//! 2. Three base64url parts; the header is a JSON object.
-//! 3. `alg` is `RS256`; no `crit` extensions. Header keys (`jku`, `x5u`, `jwk`, `x5c`) are never
-//!    used: keys come from the app's JWKS alone.
+//! 2. Three base64url parts; the header is one JSON object (read strictly, see
+//!    [`strict_json`](super::strict_json); no member given twice).
+//! 3. `alg` is `RS256`. No `crit`: a `crit` listing extensions is refused since none is
+//!    supported, and a `crit` of any other form (`null`, `[]`, not a list of names) is refused as
+//!    malformed JOSE; both are [`AuthError::Malformed`]. Header keys (`jku`, `x5u`, `jwk`,
+//!    `x5c`) are never used: keys come from the app's JWKS alone.
 //! 4. `kid` is present and names an RS256 signing key of the app's JWKS.
-//! 5. The RS256 signature verifies (jsonwebtoken's aws-lc-rs provider).
-//! 6. The claims are a JSON object whose registered claims have the right types.
+//! 5. The RS256 signature verifies (aws-lc-rs, with the key parsed once per key set fetch).
+//! 6. The claims are one JSON object whose registered claims have the right types, read once
+//!    and strictly: JSON a `serde_json::Value` would refuse (invalid UTF-8, a lone surrogate,
+//!    a number beyond `f64`, nesting deeper than 128) anywhere in it, or any claim given twice,
+//!    makes the token malformed, for `validate_jwt` and `validate_jwt_claims` alike.
 //! 7. `exp` is present and in the future; `nbf`, if present, is in the past (both with the
 //!    leeway).
 //! 8. `iss` is the app's issuer.
@@ -14,16 +20,23 @@
 //! 10. `sub` is a non-empty string: the user id.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::crypto::aws_lc;
-use jsonwebtoken::{Algorithm, DecodingKey};
-use serde::Deserialize;
+use serde::Deserializer as _;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-use super::claims::{AudienceRef, Claims, REGISTERED, RegisteredClaims};
+use super::claims::{AudienceRef, Claims, ReadClaims, RegisteredClaims};
 use super::error::{AuthError, shown};
+use super::jwks::key_set::VerifyingKey;
+use super::strict_json::{OtherNames, Skipped, Str, once, read_all};
+use super::token_cache::Cached;
+
+/// Room for the decoded signature: an 8192-bit key signs 1024 bytes, and the base64 decoder
+/// wants a few bytes of slack for its estimate. A longer signature cannot verify.
+const SIGNATURE_BUFFER: usize = 1024 + 8;
 
 /// The checks that do not depend on keys, from the configuration.
 #[derive(Debug)]
@@ -45,18 +58,143 @@ pub(crate) struct Token<'t> {
     pub(crate) kid: Cow<'t, str>,
 }
 
-/// The JOSE header members this library looks at. Others are ignored, never followed.
-#[derive(Deserialize)]
+/// The JOSE header members this library looks at. Others are read strictly and ignored,
+/// never followed.
 struct Header<'a> {
-    #[serde(default, borrow)]
     alg: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     kid: Option<Cow<'a, str>>,
-    #[serde(default)]
-    crit: Option<serde::de::IgnoredAny>,
+    crit: Option<Crit>,
+}
+
+/// What a `crit` member holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Crit {
+    /// A non-empty list of extension names: well-formed, and refused since none is supported.
+    Names,
+    /// Anything else: `null`, `[]`, a string, a list holding something other than names.
+    Malformed,
+}
+
+impl<'a> Header<'a> {
+    fn from_json(json: &'a [u8]) -> serde_json::Result<Self> {
+        read_all(json, |deserializer| {
+            deserializer.deserialize_map(HeaderVisitor)
+        })
+    }
+}
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = Header<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JOSE header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header<'de>, A::Error> {
+        let (mut alg, mut kid, mut crit) = (None, None, None);
+        let mut others = OtherNames::default();
+        while let Some(Str(name)) = map.next_key::<Str<'de>>()? {
+            match &*name {
+                "alg" => once(&mut alg, map.next_value::<Option<Str<'de>>>()?)?,
+                "kid" => once(&mut kid, map.next_value::<Option<Str<'de>>>()?)?,
+                "crit" => once(&mut crit, map.next_value::<Crit>()?)?,
+                _ => {
+                    map.next_value::<Skipped>()?;
+                    others.add(name)?;
+                }
+            }
+        }
+        let text = |member: Option<Option<Str<'de>>>| member.flatten().map(|s| s.0);
+        Ok(Header {
+            alg: text(alg),
+            kid: text(kid),
+            crit,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Crit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CritVisitor;
+
+        impl<'de> Visitor<'de> for CritVisitor {
+            type Value = Crit;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Crit, A::Error> {
+                let (mut names, mut all_names) = (0_usize, true);
+                while let Some(element) = seq.next_element::<Skipped>()? {
+                    names += 1;
+                    all_names &= element.was_string;
+                }
+                Ok(if names > 0 && all_names {
+                    Crit::Names
+                } else {
+                    Crit::Malformed
+                })
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Crit, A::Error> {
+                while map.next_key::<Skipped>()?.is_some() {
+                    map.next_value::<Skipped>()?;
+                }
+                Ok(Crit::Malformed)
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Crit, E> {
+                Ok(Crit::Malformed)
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Crit, E> {
+                Ok(Crit::Malformed)
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Crit, E> {
+                Ok(Crit::Malformed)
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Crit, E> {
+                Ok(Crit::Malformed)
+            }
+
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Crit, E> {
+                Ok(Crit::Malformed)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Crit, E> {
+                Ok(Crit::Malformed)
+            }
+        }
+
+        deserializer.deserialize_any(CritVisitor)
+    }
+}
+
+/// What a full validation found, for the caller and the verified-token cache.
+pub(crate) struct Outcome<T> {
+    pub(crate) value: T,
+    pub(crate) exp: i64,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) payload_len: usize,
 }
 
 impl Rules {
+    /// Rule 1, checked before anything else is done with the token (hashing it included).
+    pub(crate) fn check_size(&self, token: &str) -> Result<(), AuthError> {
+        if token.len() > self.max_token_size {
+            return Err(AuthError::TokenTooLarge {
+                size: token.len(),
+                limit: self.max_token_size,
+            });
+        }
+        Ok(())
+    }
+
     /// Rules 1 to 4 (up to the key id): everything that can be checked without a key. The
     /// header is decoded into `header`, which the key id borrows from.
     pub(crate) fn parse<'t>(
@@ -64,12 +202,7 @@ impl Rules {
         token: &'t str,
         header: &'t mut Vec<u8>,
     ) -> Result<Token<'t>, AuthError> {
-        if token.len() > self.max_token_size {
-            return Err(AuthError::TokenTooLarge {
-                size: token.len(),
-                limit: self.max_token_size,
-            });
-        }
+        self.check_size(token)?;
         let mut parts = token.split('.');
         let (Some(header_part), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -81,13 +214,9 @@ impl Rules {
         let signing_input = &token[..header_part.len() + 1 + payload.len()];
 
         *header = decode_part(header_part)?;
-        let header_json: &'t [u8] = header;
-        if !is_json_object(header_json) {
-            return Err(AuthError::malformed("the header is not a JSON object"));
-        }
-        let header: Header<'t> = serde_json::from_slice(header_json).map_err(|_| {
+        let header: Header<'t> = Header::from_json(header).map_err(|_| {
             AuthError::malformed(
-                "the header is not a JSON object with string alg and kid, once each",
+                "the header is not one JSON object with string alg and kid and no member given twice",
             )
         })?;
         match header.alg.as_deref() {
@@ -97,10 +226,18 @@ impl Rules {
             }
             None => return Err(AuthError::malformed("the header has no alg")),
         }
-        if header.crit.is_some() {
-            return Err(AuthError::malformed(
-                "the header lists critical extensions (crit), none of which are supported",
-            ));
+        match header.crit {
+            None => {}
+            Some(Crit::Names) => {
+                return Err(AuthError::malformed(
+                    "the header lists critical extensions (crit), none of which are supported",
+                ));
+            }
+            Some(Crit::Malformed) => {
+                return Err(AuthError::malformed(
+                    "the header has a crit that is not a non-empty list of extension names",
+                ));
+            }
         }
         let kid = match header.kid {
             Some(kid) if !kid.is_empty() => kid,
@@ -119,47 +256,52 @@ impl Rules {
         })
     }
 
-    /// Rules 5 to 10: the signature with `key`, then the claims; returns what `T` needs of
-    /// them.
+    /// Rules 5 to 10: the signature with `key`, then the claims against `now`; returns what
+    /// `T` needs of them.
     pub(crate) fn verify<T: Verified>(
         &self,
         token: &Token<'_>,
-        key: &DecodingKey,
-    ) -> Result<T, AuthError> {
-        let signature = URL_SAFE_NO_PAD
-            .decode(token.signature)
-            .map_err(|_| AuthError::malformed("the signature is not base64url"))?;
-        // jsonwebtoken's aws-lc-rs provider by name, not its process-wide default: that default
-        // does not exist (every use panics) when another crate also turns on
-        // `jsonwebtoken/rust_crypto`, and any crate may replace it with `install_default`.
-        // Making the verifier cannot fail for the RSA keys a key set holds; if it did, the token
-        // would not be accepted.
-        let verified = (aws_lc::DEFAULT_PROVIDER.verifier_factory)(&Algorithm::RS256, key)
-            .is_ok_and(|verifier| {
-                verifier
-                    .verify(token.signing_input.as_bytes(), &signature)
-                    .is_ok()
-            });
-        if !verified {
+        key: &VerifyingKey,
+        now: SystemTime,
+    ) -> Result<Outcome<T>, AuthError> {
+        let mut signature = [0_u8; SIGNATURE_BUFFER];
+        let signature = match URL_SAFE_NO_PAD.decode_slice(token.signature, &mut signature) {
+            Ok(len) => &signature[..len],
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                return Err(AuthError::BadSignature);
+            }
+            Err(base64::DecodeSliceError::DecodeError(_)) => {
+                return Err(AuthError::malformed("the signature is not base64url"));
+            }
+        };
+        if !key.verifies(token.signing_input.as_bytes(), signature) {
             return Err(AuthError::BadSignature);
         }
 
         let payload = decode_part(token.payload)?;
-        if !is_json_object(&payload) {
-            return Err(AuthError::malformed("the claims are not a JSON object"));
-        }
-        let claims: RegisteredClaims<'_> = serde_json::from_slice(&payload).map_err(|_| {
+        let claims = ReadClaims::from_json(&payload, T::KEEPS_EXTRA).map_err(|_| {
             AuthError::malformed(
-                "the claims are not a JSON object with sub, iss and aud strings and numeric exp, nbf and iat, each at most once",
+                "the claims are not one JSON object with string sub and iss, aud a string or a list of strings, numeric exp, nbf and iat, and no claim given twice",
             )
         })?;
-        T::from_checked(self.check(claims)?, &payload)
+        let checked = self.check(claims.registered, unix_seconds(now))?;
+        let (exp, nbf) = (checked.exp, checked.nbf);
+        Ok(Outcome {
+            value: T::from_checked(checked, claims.extra),
+            exp,
+            nbf,
+            payload_len: payload.len(),
+        })
+    }
+
+    /// The leeway in whole seconds.
+    pub(crate) fn leeway_seconds(&self) -> i64 {
+        i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX)
     }
 
     /// Rules 7 to 10, on claims of the right types.
-    fn check<'p>(&self, claims: RegisteredClaims<'p>) -> Result<Checked<'p>, AuthError> {
-        let now = unix_now();
-        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+    fn check<'p>(&self, claims: RegisteredClaims<'p>, now: i64) -> Result<Checked<'p>, AuthError> {
+        let leeway = self.leeway_seconds();
 
         let exp = claims
             .exp
@@ -208,35 +350,72 @@ pub(crate) struct Checked<'p> {
 }
 
 /// What a validation returns, made from a token that passed every rule: the user id for
-/// `validate_jwt`, all the claims for `validate_jwt_claims`.
+/// `validate_jwt`, all the claims for `validate_jwt_claims`; and how it is kept in, and served
+/// from, the verified-token cache.
 pub(crate) trait Verified: Sized {
-    fn from_checked(checked: Checked<'_>, payload: &[u8]) -> Result<Self, AuthError>;
+    /// Whether the claims other than the registered ones are kept.
+    const KEEPS_EXTRA: bool;
+
+    fn from_checked(
+        checked: Checked<'_>,
+        extra: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self;
+
+    fn to_cached(&self) -> Cached;
+
+    /// The value from a cache entry, if the entry holds it.
+    fn from_cached(cached: &Cached) -> Option<Self>;
 }
 
 impl Verified for String {
-    fn from_checked(checked: Checked<'_>, _payload: &[u8]) -> Result<Self, AuthError> {
-        Ok(checked.sub.into_owned())
+    const KEEPS_EXTRA: bool = false;
+
+    fn from_checked(
+        checked: Checked<'_>,
+        _: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        checked.sub.into_owned()
+    }
+
+    fn to_cached(&self) -> Cached {
+        Cached::Subject(self.as_str().into())
+    }
+
+    fn from_cached(cached: &Cached) -> Option<Self> {
+        Some(match cached {
+            Cached::Subject(sub) => sub.to_string(),
+            Cached::Claims(claims) => claims.sub.clone(),
+        })
     }
 }
 
 impl Verified for Claims {
-    /// Reads the payload a second time, as a map for the other claims. The typed read is the
-    /// one that refuses a registered claim given twice; a map keeps the last quietly.
-    fn from_checked(checked: Checked<'_>, payload: &[u8]) -> Result<Self, AuthError> {
-        let mut extra: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(payload)
-            .map_err(|_| AuthError::malformed("the claims are not a JSON object"))?;
-        for name in REGISTERED {
-            extra.remove(name);
-        }
-        Ok(Claims {
+    const KEEPS_EXTRA: bool = true;
+
+    fn from_checked(
+        checked: Checked<'_>,
+        extra: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        Claims {
             sub: checked.sub.into_owned(),
             iss: checked.iss.into_owned(),
             aud: checked.aud.to_owned(),
             exp: checked.exp,
             nbf: checked.nbf,
             iat: checked.iat,
-            extra,
-        })
+            extra: extra.unwrap_or_default(),
+        }
+    }
+
+    fn to_cached(&self) -> Cached {
+        Cached::Claims(std::sync::Arc::new(self.clone()))
+    }
+
+    fn from_cached(cached: &Cached) -> Option<Self> {
+        match cached {
+            Cached::Claims(claims) => Some(Claims::clone(claims)),
+            Cached::Subject(_) => None,
+        }
     }
 }
 
@@ -247,18 +426,12 @@ fn decode_part(part: &str) -> Result<Vec<u8>, AuthError> {
         .map_err(|_| AuthError::malformed("a part of the token is not base64url"))
 }
 
-/// Whether `json` starts like an object. serde would also read a struct from a JSON array
-/// (by position), which a JOSE header or a claims set never is.
-fn is_json_object(json: &[u8]) -> bool {
-    json.iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        .is_some_and(|b| *b == b'{')
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+/// Seconds since the Unix epoch (negative before it).
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
 }
 
 #[cfg(test)]
@@ -365,13 +538,67 @@ mod tests {
         ));
     }
 
+    fn malformed_reason(header: &str) -> &'static str {
+        match rules().parse(&token(header), &mut Vec::new()) {
+            Err(AuthError::Malformed { reason }) => reason,
+            Err(other) => panic!("{header}: expected Malformed, got {other:?}"),
+            Ok(_) => panic!("{header}: accepted"),
+        }
+    }
+
     #[test]
-    fn crit_is_refused() {
-        let header = r#"{"alg":"RS256","kid":"k","crit":["exp"],"exp":1}"#;
-        assert!(matches!(
-            rules().parse(&token(header), &mut Vec::new()),
-            Err(AuthError::Malformed { .. })
-        ));
+    fn crit_listing_extensions_is_refused_as_unsupported() {
+        for header in [
+            r#"{"alg":"RS256","kid":"k","crit":["exp"],"exp":1}"#,
+            r#"{"alg":"RS256","kid":"k","crit":["b64","x"]}"#,
+        ] {
+            assert!(
+                malformed_reason(header).contains("none of which"),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn crit_of_any_other_form_is_refused_as_malformed() {
+        for crit in [
+            "null",
+            "[]",
+            "\"b64\"",
+            "5",
+            "true",
+            "{}",
+            "[null]",
+            "[1]",
+            "[\"b64\", 1]",
+            "[[]]",
+        ] {
+            let header = format!(r#"{{"alg":"RS256","kid":"k","crit":{crit}}}"#);
+            assert!(
+                malformed_reason(&header).contains("not a non-empty list"),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn any_header_member_given_twice_is_malformed() {
+        for header in [
+            r#"{"alg":"RS256","kid":"k","typ":"JWT","typ":"JWT"}"#,
+            r#"{"alg":"RS256","kid":"k","crit":["x"],"crit":["x"]}"#,
+        ] {
+            assert!(malformed_reason(header).contains("given twice"), "{header}");
+        }
+    }
+
+    #[test]
+    fn header_json_a_value_would_refuse_is_malformed() {
+        for header in [
+            r#"{"alg":"RS256","kid":"k","x":"\ud800"}"#,
+            r#"{"alg":"RS256","kid":"k","x":1e400}"#,
+        ] {
+            malformed_reason(header);
+        }
     }
 
     #[test]
@@ -388,6 +615,12 @@ mod tests {
             Err(AuthError::UnsupportedAlgorithm { alg }) => assert_eq!(alg, "\"none\\n\""),
             _ => panic!("expected UnsupportedAlgorithm"),
         }
+    }
+
+    #[test]
+    fn unix_seconds_before_the_epoch_are_negative() {
+        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_secs(5)), 5);
+        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_secs(5)), -5);
     }
 
     #[test]

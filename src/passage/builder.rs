@@ -10,7 +10,8 @@ use reqwest::Url;
 
 use super::Passage;
 use crate::auth::{
-    AuthSettings, AuthStrategy, Authenticator, DEFAULT_AUTH_BASE_URL, ErrorChain, OutOfBounds,
+    AuthSettings, AuthStrategy, Authenticator, Clock, DEFAULT_AUTH_BASE_URL, ErrorChain,
+    OutOfBounds,
 };
 use crate::management::{
     self, DEFAULT_API_BASE_URL, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
@@ -432,6 +433,104 @@ impl PassageBuilder {
     /// ```
     pub fn jwks_timeout(mut self, timeout: Duration) -> Self {
         self.auth.jwks_timeout = timeout;
+        self
+    }
+
+    /// How long past its max age a key set that cannot be refreshed (every fetch fails) is
+    /// still used. After that, validations answer
+    /// [`AuthError::KeySetUnavailable`](crate::AuthError::KeySetUnavailable) (503) until a
+    /// fetch succeeds, remembered tokens included: a key revoked from the JWKS cannot keep being
+    /// honoured just because the endpoint is unreachable. Default:
+    /// [`DEFAULT_JWKS_MAX_STALE`](crate::auth::DEFAULT_JWKS_MAX_STALE) (1 hour). Zero stops
+    /// using a set as soon as it is due for a refresh that has not succeeded; a set given with
+    /// [`jwks_json`](Self::jwks_json) never goes stale.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .jwks_max_stale(Duration::from_secs(15 * 60))
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn jwks_max_stale(mut self, max_stale: Duration) -> Self {
+        self.auth.jwks_max_stale = max_stale;
+        self
+    }
+
+    /// How many verified tokens are remembered, so a token seen again is answered without a
+    /// second RSA check (a hash and a lookup, well under a microsecond). Zero turns the cache
+    /// off. Default: [`DEFAULT_TOKEN_CACHE_CAPACITY`](crate::auth::DEFAULT_TOKEN_CACHE_CAPACITY)
+    /// (10,000); at most 10,000,000.
+    ///
+    /// It is on by default because a session sends the same token on every request until it
+    /// expires, and a remembered answer is exactly what a full check would give: `exp` and
+    /// `nbf` are checked again on every hit, a token is forgotten when the key that signed it
+    /// leaves the key set or the key set is no longer trusted
+    /// ([`jwks_max_stale`](Self::jwks_max_stale)), and only tokens that passed every check are
+    /// remembered. What it costs: memory, bounded by
+    /// [`token_cache_max_bytes`](Self::token_cache_max_bytes); and a key revoked by Passage is
+    /// honoured for remembered tokens exactly as long as for new ones, until the key set is
+    /// refreshed ([`jwks_max_age`](Self::jwks_max_age)). An entry is found by the SHA-256 of the
+    /// token's signature and keeps its header and claims, never the signature: the cache holds
+    /// no usable token.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .token_cache_capacity(50_000)
+    ///     .build()?;
+    /// assert_eq!(passage.auth().token_cache_stats().map(|s| s.capacity), Some(50_000));
+    /// let uncached = passage_identity::Passage::builder("my-app-id")
+    ///     .token_cache_capacity(0)
+    ///     .build()?;
+    /// assert!(uncached.auth().token_cache_stats().is_none());
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn token_cache_capacity(mut self, tokens: usize) -> Self {
+        self.auth.token_cache_capacity = tokens;
+        self
+    }
+
+    /// The memory the verified-token cache may use, in bytes (an estimate of each entry's
+    /// size, counted as at least `max_bytes / capacity`). Default:
+    /// [`DEFAULT_TOKEN_CACHE_MAX_BYTES`](crate::auth::DEFAULT_TOKEN_CACHE_MAX_BYTES) (4 MiB);
+    /// between 64 KiB and 1 GiB.
+    ///
+    /// ```
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .token_cache_max_bytes(16 * 1024 * 1024)
+    ///     .build()?;
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn token_cache_max_bytes(mut self, bytes: usize) -> Self {
+        self.auth.token_cache_max_bytes = bytes;
+        self
+    }
+
+    /// The wall clock `exp` and `nbf` are judged by. Default: the system clock. Set it in tests
+    /// to let a token expire without waiting.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let seconds = Arc::new(AtomicU64::new(1_700_000_000));
+    /// let clock = Arc::clone(&seconds);
+    /// let passage = passage_identity::Passage::builder("my-app-id")
+    ///     .clock(move || UNIX_EPOCH + Duration::from_secs(clock.load(Ordering::Relaxed)))
+    ///     .build()?;
+    /// seconds.fetch_add(3600, Ordering::Relaxed); // an hour later, for `passage`
+    /// # let _ = passage;
+    /// # Ok::<(), passage_identity::ConfigError>(())
+    /// ```
+    pub fn clock(
+        mut self,
+        now: impl Fn() -> std::time::SystemTime + Send + Sync + 'static,
+    ) -> Self {
+        self.auth.clock = Clock::new(now);
         self
     }
 

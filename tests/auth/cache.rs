@@ -291,6 +291,8 @@ async fn the_first_load_is_retried_once_the_server_recovers() {
             .unwrap_err()
             .is_server_error()
     );
+    // The refusal was not remembered by the verified-token cache.
+    assert_eq!(passage.auth().token_cache_stats().unwrap().entries, 0);
     server.answer_status(200);
     assert_eq!(passage.auth().validate_jwt(&token).await.unwrap(), USER_ID);
     assert_eq!(server.fetches(), 2);
@@ -380,6 +382,46 @@ async fn a_failing_server_does_not_stop_validations_with_known_keys() {
     let stats = passage.auth().key_cache_stats();
     assert!(stats.failed_fetches >= 1);
     assert_eq!(stats.key_ids, [key_a().kid()]);
+}
+
+#[tokio::test]
+async fn keys_that_cannot_be_refreshed_are_not_trusted_forever() {
+    const MAX_AGE: Duration = Duration::from_millis(200);
+    const MAX_STALE: Duration = Duration::from_millis(300);
+    let server = JwksServer::start(&[key_a()]).await;
+    let passage = server
+        .passage()
+        .jwks_cooldown(Duration::ZERO)
+        .jwks_max_age(MAX_AGE)
+        .jwks_max_stale(MAX_STALE)
+        .token_cache_capacity(0)
+        .build()
+        .unwrap();
+    passage.auth().warm_up().await.unwrap();
+    let loaded = std::time::Instant::now();
+    server.answer_status(500);
+    let token = server.token(key_a());
+    let passage = &passage;
+    let token = &token;
+    wait_until(|| async move {
+        match passage.auth().validate_jwt(token).await {
+            Ok(_) => false,
+            Err(err) => {
+                assert!(err.is_server_error(), "{err:?}");
+                assert!(matches!(
+                    source_of(&err),
+                    KeySetError::Status { status: 500, .. }
+                ));
+                true
+            }
+        }
+    })
+    .await;
+    assert!(loaded.elapsed() >= MAX_AGE + MAX_STALE);
+    // Still shown, no longer used.
+    assert_eq!(passage.auth().key_ids(), [key_a().kid()]);
+    server.answer_status(200);
+    wait_until(|| async move { passage.auth().validate_jwt(token).await.is_ok() }).await;
 }
 
 // --- freshness ---

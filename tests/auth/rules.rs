@@ -1,10 +1,14 @@
 //! Every rule of `validate_jwt`, with tokens it accepts and tokens it rejects.
+//!
+//! Every case is judged four ways that must agree: `validate_jwt` and `validate_jwt_claims`,
+//! each without the verified-token cache, then with it twice (the second time served from it
+//! when the token is valid). A token that fails is never remembered.
 
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
 use jsonwebtoken::crypto::CryptoProvider;
-use passage_identity::{AuthError, ConfigError, Passage, auth::Audience};
+use passage_identity::{AuthError, Claims, ConfigError, Passage, PassageBuilder, auth::Audience};
 use serde_json::{Value, json};
 
 use crate::common::auth::*;
@@ -18,7 +22,64 @@ fn passage(server: &JwksServer) -> Passage {
 }
 
 async fn validate(server: &JwksServer, token: &str) -> Result<String, AuthError> {
-    passage(server).auth().validate_jwt(token).await
+    check(server.passage(), token).await
+}
+
+/// What an answer says, for comparing answers: the user id, or the error's code and message.
+fn verdict<T: Clone>(answer: &Result<T, AuthError>) -> Result<T, (&'static str, String)> {
+    match answer {
+        Ok(value) => Ok(value.clone()),
+        Err(e) => Err((e.code(), e.to_string())),
+    }
+}
+
+/// Judges `token` under `settings` with `validate_jwt` and `validate_jwt_claims`, without the
+/// verified-token cache and then twice with it, asserts that every answer is the same, and
+/// returns the claims (or the error).
+async fn check_claims(settings: PassageBuilder, token: &str) -> Result<Claims, AuthError> {
+    let uncached = settings
+        .clone()
+        .token_cache_capacity(0)
+        .build()
+        .expect("valid configuration");
+    let cached = settings.build().expect("valid configuration");
+    let user_id = uncached.auth().validate_jwt(token).await;
+    let claims = uncached.auth().validate_jwt_claims(token).await;
+    assert_eq!(
+        verdict(&user_id),
+        verdict(&claims).map(|c| c.sub),
+        "validate_jwt and validate_jwt_claims disagree"
+    );
+    for round in ["first", "repeated"] {
+        let cached_user_id = cached.auth().validate_jwt(token).await;
+        assert_eq!(
+            verdict(&cached_user_id),
+            verdict(&user_id),
+            "{round} cached validate_jwt"
+        );
+        let cached_claims = cached.auth().validate_jwt_claims(token).await;
+        assert_eq!(
+            verdict(&cached_claims),
+            verdict(&claims),
+            "{round} cached claims"
+        );
+    }
+    let stats = cached.auth().token_cache_stats().expect("the cache is on");
+    if claims.is_ok() {
+        assert_eq!(stats.hits, 2, "the repeated round is served from the cache");
+    } else {
+        assert_eq!(
+            (stats.entries, stats.hits),
+            (0, 0),
+            "a failed token is never remembered"
+        );
+    }
+    claims
+}
+
+/// Like [`check_claims`], returning the user id.
+async fn check(settings: PassageBuilder, token: &str) -> Result<String, AuthError> {
+    check_claims(settings, token).await.map(|claims| claims.sub)
 }
 
 fn header_a() -> Value {
@@ -38,11 +99,7 @@ async fn a_valid_token_yields_the_user_id() {
 async fn validate_jwt_claims_returns_every_claim() {
     let server = server().await;
     let token = server.token_with(key_a(), |c| c["amr"] = json!(["passkey"]));
-    let claims = passage(&server)
-        .auth()
-        .validate_jwt_claims(&token)
-        .await
-        .unwrap();
+    let claims = check_claims(server.passage(), &token).await.unwrap();
     assert_eq!(claims.sub, USER_ID);
     assert_eq!(claims.iss, format!("{}/v1/apps/{APP_ID}", server.base_url));
     assert_eq!(
@@ -84,21 +141,16 @@ async fn a_token_over_the_size_limit_is_rejected_before_decoding() {
 async fn the_size_limit_is_configurable() {
     let server = server().await;
     let token = server.token_with(key_a(), |c| c["pad"] = json!("x".repeat(9000)));
-    let passage = server.passage().max_token_size(16 * 1024).build().unwrap();
-    assert_eq!(passage.auth().validate_jwt(&token).await.unwrap(), USER_ID);
-    let small = server.passage().max_token_size(512).build().unwrap();
-    let err = small
-        .auth()
-        .validate_jwt(&server.token(key_a()))
-        .await
-        .unwrap_err();
+    let large = server.passage().max_token_size(16 * 1024);
+    assert_eq!(check(large, &token).await.unwrap(), USER_ID);
+    let small = server.passage().max_token_size(512);
+    let err = check(small, &server.token(key_a())).await.unwrap_err();
     assert!(matches!(err, AuthError::TokenTooLarge { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn garbage_is_malformed_and_never_panics() {
     let server = server().await;
-    let passage = passage(&server);
     let huge_dots = ".".repeat(5000);
     let inputs: Vec<String> = vec![
         "".into(),
@@ -119,7 +171,7 @@ async fn garbage_is_malformed_and_never_panics() {
         format!("{}=.e30.c2ln", b64(header_a().to_string())),
     ];
     for input in &inputs {
-        let err = passage.auth().validate_jwt(input).await.unwrap_err();
+        let err = validate(&server, input).await.unwrap_err();
         assert!(err.is_client_error(), "{input:?}: {err:?}");
         // A garbled payload under a well-formed header fails the signature check first.
         assert!(
@@ -163,6 +215,8 @@ async fn a_registered_claim_given_twice_is_malformed() {
         r#""sub":"someone_else","#,
         r#""aud":"another_app","#,
         r#""exp":1,"#,
+        r#""sub":null,"#,
+        r#""iss":null,"#,
     ] {
         let twice = claims.replacen('{', &format!("{{{duplicate}"), 1);
         let err = validate(&server, &key.sign_json(header, &twice))
@@ -173,6 +227,19 @@ async fn a_registered_claim_given_twice_is_malformed() {
             "{duplicate}: {err:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn any_claim_given_twice_is_malformed() {
+    // Parsers disagree on which of two values wins; `validate_jwt_claims` would have kept the
+    // last, `validate_jwt` ignored both.
+    let key = RawKey::generate("raw");
+    let server = JwksServer::start_with_document(&json!({"keys": [key.jwk()]})).await;
+    let claims = valid_claims(&server.base_url).to_string();
+    let twice = claims.replacen('{', r#"{"amr":["pwd"],"amr":["passkey"],"#, 1);
+    let token = key.sign_json(r#"{"alg":"RS256","kid":"raw"}"#, &twice);
+    let err = validate(&server, &token).await.unwrap_err();
+    assert!(matches!(err, AuthError::Malformed { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -264,7 +331,55 @@ async fn a_critical_header_extension_is_rejected() {
     let header = json!({"alg": "RS256", "kid": "raw", "crit": ["b64"], "b64": false});
     let token = key.sign(&header, &valid_claims(&server.base_url));
     let err = validate(&server, &token).await.unwrap_err();
-    assert!(matches!(err, AuthError::Malformed { .. }), "{err:?}");
+    assert!(
+        matches!(err, AuthError::Malformed { reason } if reason.contains("none of which are supported")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_crit_of_any_other_form_is_malformed() {
+    // `crit: null` used to pass as if absent.
+    let key = RawKey::generate("raw");
+    let server = JwksServer::start_with_document(&json!({"keys": [key.jwk()]})).await;
+    for crit in [
+        json!(null),
+        json!([]),
+        json!("b64"),
+        json!({}),
+        json!(false),
+        json!(0),
+        json!([null]),
+        json!(["b64", 1]),
+    ] {
+        let header = json!({"alg": "RS256", "kid": "raw", "crit": crit});
+        let token = key.sign(&header, &valid_claims(&server.base_url));
+        let err = validate(&server, &token).await.unwrap_err();
+        assert!(
+            matches!(err, AuthError::Malformed { reason } if reason.contains("crit")),
+            "{crit}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_header_member_given_twice_is_malformed_whatever_it_is() {
+    let key = RawKey::generate("raw");
+    let server = JwksServer::start_with_document(&json!({"keys": [key.jwk()]})).await;
+    let claims = valid_claims(&server.base_url).to_string();
+    for header in [
+        r#"{"alg":"RS256","kid":"raw","typ":"JWT","typ":"JWT"}"#,
+        r#"{"alg":"RS256","kid":"raw","kid":"raw"}"#,
+        r#"{"alg":"RS256","kid":"raw","crit":null,"crit":null}"#,
+    ] {
+        let err = validate(&server, &key.sign_json(header, &claims))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::Malformed { .. }),
+            "{header}: {err:?}"
+        );
+    }
 }
 
 // --- keys come from the JWKS alone ---
@@ -346,17 +461,18 @@ async fn keys_not_for_rs256_signatures_are_not_used() {
     rs512_jwk["alg"] = json!("RS512");
     let server =
         JwksServer::start_with_document(&json!({"keys": [enc, rs512_jwk, key_a().jwk()]})).await;
-    let passage = passage(&server);
     for signer in [&key, &rs512] {
         let header = json!({"alg": "RS256", "kid": signer.kid});
         let token = signer.sign(&header, &valid_claims(&server.base_url));
-        let err = passage.auth().validate_jwt(&token).await.unwrap_err();
+        let err = validate(&server, &token).await.unwrap_err();
         assert!(
             matches!(err, AuthError::UnknownKeyId { .. }),
             "{}: {err:?}",
             signer.kid
         );
     }
+    let passage = passage(&server);
+    passage.auth().warm_up().await.unwrap();
     assert_eq!(passage.auth().key_ids(), [key_a().kid()]);
 }
 
@@ -479,12 +595,8 @@ async fn a_token_without_exp_is_rejected() {
 async fn leeway_accepts_a_token_that_expired_moments_ago() {
     let server = server().await;
     let token = server.token_with(key_a(), |c| c["exp"] = json!(now() - 10));
-    let lenient = server
-        .passage()
-        .leeway(Duration::from_secs(60))
-        .build()
-        .unwrap();
-    assert_eq!(lenient.auth().validate_jwt(&token).await.unwrap(), USER_ID);
+    let lenient = server.passage().leeway(Duration::from_secs(60));
+    assert_eq!(check(lenient, &token).await.unwrap(), USER_ID);
 }
 
 #[tokio::test]
@@ -511,12 +623,8 @@ async fn a_token_before_its_nbf_is_rejected() {
 async fn leeway_accepts_a_token_valid_in_a_moment() {
     let server = server().await;
     let token = server.token_with(key_a(), |c| c["nbf"] = json!(now() + 10));
-    let lenient = server
-        .passage()
-        .leeway(Duration::from_secs(60))
-        .build()
-        .unwrap();
-    assert_eq!(lenient.auth().validate_jwt(&token).await.unwrap(), USER_ID);
+    let lenient = server.passage().leeway(Duration::from_secs(60));
+    assert_eq!(check(lenient, &token).await.unwrap(), USER_ID);
 }
 
 #[tokio::test]
@@ -532,12 +640,6 @@ async fn fractional_times_are_accepted() {
 #[tokio::test]
 async fn extreme_times_are_judged_without_panicking() {
     let server = server().await;
-    let passage = passage(&server);
-    let lenient = server
-        .passage()
-        .leeway(Duration::from_secs(3600))
-        .build()
-        .unwrap();
     for (claim, value, accepted) in [
         ("exp", json!(u64::MAX), true),
         ("exp", json!(1e300), true),
@@ -550,8 +652,11 @@ async fn extreme_times_are_judged_without_panicking() {
         ("nbf", json!(-1e300), true),
     ] {
         let token = server.token_with(key_a(), |c| c[claim] = value.clone());
-        for passage in [&passage, &lenient] {
-            let outcome = passage.auth().validate_jwt(&token).await;
+        for settings in [
+            server.passage(),
+            server.passage().leeway(Duration::from_secs(3600)),
+        ] {
+            let outcome = check(settings, &token).await;
             match (claim, accepted) {
                 (_, true) => assert!(outcome.is_ok(), "{claim} {value}: {outcome:?}"),
                 ("exp", false) => assert!(
@@ -626,12 +731,8 @@ async fn a_token_without_aud_is_rejected() {
 async fn an_accepted_audience_admits_older_tokens() {
     let server = server().await;
     let token = server.token_with(key_a(), |c| c["aud"] = json!(AUTH_ORIGIN));
-    let passage = server
-        .passage()
-        .accept_audience(AUTH_ORIGIN)
-        .build()
-        .unwrap();
-    assert_eq!(passage.auth().validate_jwt(&token).await.unwrap(), USER_ID);
+    let passage = server.passage().accept_audience(AUTH_ORIGIN);
+    assert_eq!(check(passage, &token).await.unwrap(), USER_ID);
 }
 
 // --- issuer ---
@@ -667,12 +768,8 @@ async fn a_token_without_iss_is_rejected() {
 async fn a_configured_issuer_replaces_the_default() {
     let server = server().await;
     let token = server.token_with(key_a(), |c| c["iss"] = json!("https://issuer.example"));
-    let passage = server
-        .passage()
-        .issuer("https://issuer.example")
-        .build()
-        .unwrap();
-    assert_eq!(passage.auth().validate_jwt(&token).await.unwrap(), USER_ID);
+    let passage = server.passage().issuer("https://issuer.example");
+    assert_eq!(check(passage, &token).await.unwrap(), USER_ID);
     let err = validate(&server, &token).await.unwrap_err();
     assert!(matches!(err, AuthError::WrongIssuer), "{err:?}");
 }
@@ -704,13 +801,12 @@ async fn an_empty_or_blank_sub_is_rejected() {
 #[tokio::test]
 async fn errors_never_show_the_token() {
     let server = server().await;
-    let passage = passage(&server);
     let expired = server.token_with(key_a(), |c| c["exp"] = json!(now() - 100));
     let unknown = server.token(key_b());
     let tampered = flip_signature(&server.token(key_a()));
     let huge = format!("{}{}", server.token(key_a()), "A".repeat(9000));
     for token in [expired, unknown, tampered, huge] {
-        let err = passage.auth().validate_jwt(&token).await.unwrap_err();
+        let err = validate(&server, &token).await.unwrap_err();
         let signature = token.rsplit_once('.').unwrap().1;
         let payload = token.split('.').nth(1).unwrap();
         for shown in [err.to_string(), format!("{err:?}")] {
@@ -736,10 +832,9 @@ async fn every_error_has_a_distinct_code() {
         server.token_with(key_a(), |c| c["sub"] = json!("")),
         flip_signature(&server.token(key_a())),
     ];
-    let passage = passage(&server);
     let mut codes = HashSet::new();
     for token in &cases {
-        let err = passage.auth().validate_jwt(token).await.unwrap_err();
+        let err = validate(&server, token).await.unwrap_err();
         assert!(codes.insert(err.code()), "duplicate code {}", err.code());
     }
 }

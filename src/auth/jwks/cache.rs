@@ -2,12 +2,17 @@
 //! unknown key ids, background refresh after the max age, last good keys kept on failure.
 //!
 //! How a lookup goes:
-//! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to look a
-//!   key up or to replace the set (nanoseconds), so validations never wait on each other or on a
-//!   fetch.
+//! - The current key set is an `Arc` behind a `std::sync::RwLock` that is only held to copy
+//!   that `Arc` or to replace it, so validations never wait on each other or on a fetch.
 //! - A known `kid` is served at once. When the set is older than its max age, one lookup (an
 //!   atomic claim, no lock) also starts a refresh in the background and still serves the old
 //!   key; a failed refresh is retried at most once per cooldown.
+//! - A set that could not be refreshed for `max_stale` past its max age is no longer trusted:
+//!   lookups then wait for a fetch like before the first load, and fail with
+//!   `KeySetUnavailable` while the endpoint keeps failing. A revoked key cannot serve forever
+//!   just because the JWKS endpoint is unreachable.
+//! - When a fetched set replaces the current one, keys it still holds (same kid, same material)
+//!   are kept as they are; the others are marked retired, which the verified-token cache checks.
 //! - An unknown `kid` (or no key set yet) starts a fetch unless one is running, and waits for
 //!   it. Concurrent callers share that one fetch. Fetches caused by unknown key ids happen at
 //!   most once per cooldown; after a failed first load, a new attempt waits a short retry delay.
@@ -21,14 +26,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use jsonwebtoken::DecodingKey;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::auth::error::{AuthError, KeySetError, shown};
 
 use super::fetch::{Fetched, RemoteJwks};
-use super::key_set::KeySet;
+use super::key_set::{KeySet, VerifyingKey};
 
 /// After a failed first load, requests get the error at once for this long (at most the
 /// cooldown) instead of each trying again.
@@ -52,28 +56,53 @@ struct Loaded {
     loaded_at: Instant,
     /// `None` for a static key set, which never goes stale.
     max_age: Option<Duration>,
-    /// When the next background refresh may start, in nanoseconds after `loaded_at`: the max
-    /// age at first, pushed one cooldown further by each lookup that claims a refresh. An atomic
-    /// so stale lookups decide without a lock, and exactly one of them starts the refresh.
-    refresh_due: AtomicU64,
 }
 
-impl Loaded {
-    fn new(keys: KeySet, max_age: Option<Duration>) -> Self {
+/// When the current set is due for a refresh and until when it is trusted, in nanoseconds
+/// after the cache was made. Atomics, so every lookup (and every hit of the verified-token
+/// cache) decides without a lock.
+struct Freshness {
+    epoch: Instant,
+    /// When the next background refresh may start: the max age after loading at first, pushed
+    /// one cooldown further by each lookup that claims a refresh, so exactly one lookup starts
+    /// it and a refresh that fails is retried at most once per cooldown.
+    refresh_due: AtomicU64,
+    /// Until when the current set may be used: its max age plus the max staleness after
+    /// loading. Zero before the first load; `u64::MAX` for a static set.
+    trusted_until: AtomicU64,
+}
+
+impl Freshness {
+    fn new(fixed: bool) -> Self {
         Self {
-            keys,
-            loaded_at: Instant::now(),
-            max_age,
-            refresh_due: AtomicU64::new(max_age.map_or(u64::MAX, nanos)),
+            epoch: Instant::now(),
+            refresh_due: AtomicU64::new(u64::MAX),
+            trusted_until: AtomicU64::new(if fixed { u64::MAX } else { 0 }),
         }
     }
 
+    fn since_epoch(&self, now: Instant) -> u64 {
+        nanos(now.saturating_duration_since(self.epoch))
+    }
+
+    /// Records a set loaded at `loaded_at` that is fresh for `max_age`.
+    fn loaded(&self, loaded_at: Instant, max_age: Duration, max_stale: Duration) {
+        let at = self.since_epoch(loaded_at);
+        let due = at.saturating_add(nanos(max_age));
+        self.refresh_due.store(due, Ordering::Relaxed);
+        self.trusted_until
+            .store(due.saturating_add(nanos(max_stale)), Ordering::Release);
+    }
+
+    fn is_trusted(&self, now: Instant) -> bool {
+        self.since_epoch(now) < self.trusted_until.load(Ordering::Acquire)
+    }
+
     /// Whether this lookup should start a background refresh: the set is due for one and no
-    /// other lookup claimed it first. A claim pushes the next one a cooldown later, so a refresh
-    /// that fails is retried at most once per cooldown while the old keys keep serving.
+    /// other lookup claimed it first.
     fn claim_refresh(&self, now: Instant, cooldown: Duration) -> bool {
         let due = self.refresh_due.load(Ordering::Relaxed);
-        let elapsed = nanos(now.saturating_duration_since(self.loaded_at));
+        let elapsed = self.since_epoch(now);
         if elapsed < due {
             return false;
         }
@@ -93,6 +122,8 @@ fn nanos(duration: Duration) -> u64 {
 pub(crate) struct CachePolicy {
     pub(crate) cooldown: Duration,
     pub(crate) max_age: Duration,
+    /// How long past its max age a set that cannot be refreshed is still used.
+    pub(crate) max_stale: Duration,
 }
 
 impl CachePolicy {
@@ -126,6 +157,7 @@ pub(crate) struct KeyCache {
     source: Option<Box<dyn FetchKeys>>,
     policy: CachePolicy,
     current: RwLock<Option<Arc<Loaded>>>,
+    freshness: Freshness,
     state: Mutex<FetchState>,
     completed: watch::Sender<u64>,
     fetches: AtomicU64,
@@ -140,7 +172,12 @@ impl KeyCache {
 
     /// A cache that always holds `keys` and never fetches.
     pub(crate) fn fixed(keys: KeySet, policy: CachePolicy) -> Self {
-        Self::with(None, Some(Arc::new(Loaded::new(keys, None))), policy)
+        let loaded = Loaded {
+            keys,
+            loaded_at: Instant::now(),
+            max_age: None,
+        };
+        Self::with(None, Some(Arc::new(loaded)), policy)
     }
 
     fn with(
@@ -149,6 +186,7 @@ impl KeyCache {
         policy: CachePolicy,
     ) -> Self {
         Self {
+            freshness: Freshness::new(current.is_some()),
             source,
             policy,
             current: RwLock::new(current),
@@ -173,43 +211,63 @@ impl KeyCache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The key set in use if it is still trusted.
+    fn trusted(&self, now: Instant) -> Option<Arc<Loaded>> {
+        self.freshness
+            .is_trusted(now)
+            .then(|| self.current())
+            .flatten()
+    }
+
     /// The key named `kid`, fetching or refreshing the key set as the policy allows.
     ///
-    /// The common case, a known `kid`, costs a clock read and a read lock held for one lookup
-    /// and an `Arc` clone; it never waits for a fetch.
-    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
+    /// The common case, a known `kid`, costs a clock read, a read lock held to copy an `Arc`,
+    /// and one hash lookup; it never waits for a fetch.
+    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<VerifyingKey>, AuthError> {
         let now = Instant::now();
-        let found = {
-            let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
-            current.as_ref().and_then(|loaded| {
-                let key = Arc::clone(loaded.keys.get(kid)?);
-                Some((key, loaded.claim_refresh(now, self.policy.cooldown)))
-            })
-        };
+        let found = self
+            .trusted(now)
+            .and_then(|loaded| loaded.keys.get(kid).map(Arc::clone));
         match found {
-            Some((key, refresh_due)) => {
-                if refresh_due {
-                    self.refresh_in_background(now);
-                }
+            Some(key) => {
+                self.refresh_if_due(now);
                 Ok(key)
             }
             None => self.fetch_for(kid, now).await,
         }
     }
 
-    /// The slow path: `kid` is unknown or nothing is loaded.
+    /// Whether keys that verified a token may still be relied on: the key set is trusted. Also
+    /// starts the background refresh when it is due, as a lookup would: a validation served
+    /// without one must not keep the set from being refreshed. Lock-free.
+    pub(crate) fn still_trusted(self: &Arc<Self>) -> bool {
+        let now = Instant::now();
+        if !self.freshness.is_trusted(now) {
+            return false;
+        }
+        self.refresh_if_due(now);
+        true
+    }
+
+    fn refresh_if_due(self: &Arc<Self>, now: Instant) {
+        if self.freshness.claim_refresh(now, self.policy.cooldown) {
+            self.refresh_in_background(now);
+        }
+    }
+
+    /// The slow path: `kid` is unknown, nothing is loaded, or the set is no longer trusted.
     async fn fetch_for(
         self: &Arc<Self>,
         kid: &str,
         now: Instant,
-    ) -> Result<Arc<DecodingKey>, AuthError> {
+    ) -> Result<Arc<VerifyingKey>, AuthError> {
         if self.source.is_none() {
             return Err(unknown(kid));
         }
         // Subscribe, then look again: a fetch that completes from here on is noticed.
         let mut completed = self.completed.subscribe();
         let seen = *completed.borrow_and_update();
-        let current = self.current();
+        let current = self.trusted(now);
         if let Some(key) = current.as_ref().and_then(|l| l.keys.get(kid)) {
             return Ok(Arc::clone(key));
         }
@@ -242,7 +300,7 @@ impl KeyCache {
     pub(crate) async fn warm_up(self: &Arc<Self>) -> Result<(), AuthError> {
         let mut completed = self.completed.subscribe();
         let seen = *completed.borrow_and_update();
-        if self.current().is_some() || self.source.is_none() {
+        if self.trusted(Instant::now()).is_some() || self.source.is_none() {
             return Ok(());
         }
         let fetch = {
@@ -257,7 +315,7 @@ impl KeyCache {
         }
         // Returns at once if a fetch completed since `seen`.
         let _ = completed.changed().await;
-        if self.current().is_some() {
+        if self.trusted(Instant::now()).is_some() {
             return Ok(());
         }
         Err(self.unavailable(&self.state()))
@@ -341,10 +399,21 @@ impl KeyCache {
         match outcome {
             Some(Ok(fetched)) => {
                 let max_age = self.policy.max_age_for(fetched.max_age);
-                let loaded = Loaded::new(fetched.keys, Some(max_age));
+                let mut keys = fetched.keys;
+                if let Some(previous) = self.current() {
+                    keys.succeed(&previous.keys);
+                }
+                let loaded = Loaded {
+                    keys,
+                    loaded_at: Instant::now(),
+                    max_age: Some(max_age),
+                };
                 tracing::debug!(kids = ?loaded.keys.key_ids(), max_age = ?loaded.max_age, "JWKS loaded");
+                let loaded_at = loaded.loaded_at;
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) =
                     Some(Arc::new(loaded));
+                self.freshness
+                    .loaded(loaded_at, max_age, self.policy.max_stale);
                 state.last_error = None;
             }
             Some(Err(error)) => {
@@ -362,8 +431,8 @@ impl KeyCache {
     }
 
     /// After a fetch: the key named `kid`, else why there is none.
-    fn outcome_for(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
-        match self.current() {
+    fn outcome_for(&self, kid: &str) -> Result<Arc<VerifyingKey>, AuthError> {
+        match self.trusted(Instant::now()) {
             Some(loaded) => match loaded.keys.get(kid) {
                 Some(key) => Ok(Arc::clone(key)),
                 None => Err(self.unknown_or_unavailable(&self.state(), kid)),

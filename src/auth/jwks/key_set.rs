@@ -1,12 +1,14 @@
-//! A parsed key set: the app's RS256 signing keys by `kid`, each decoded once when loaded.
+//! A parsed key set: the app's RS256 signing keys by `kid`, each parsed once when loaded into
+//! the crypto backend's own verifying key (aws-lc-rs), so a signature check builds nothing.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 
 use crate::auth::error::KeySetError;
@@ -15,10 +17,46 @@ use crate::auth::error::KeySetError;
 const MIN_MODULUS_BITS: usize = 2048;
 const MAX_MODULUS_BITS: usize = 8192;
 
+/// One RS256 verification key of the app, ready to check signatures.
+pub(crate) struct VerifyingKey {
+    parsed: ParsedPublicKey,
+    /// The modulus and exponent, to recognise the same key in a later fetch.
+    n: Vec<u8>,
+    e: Vec<u8>,
+    /// Set once a fetched key set no longer holds this key (or holds other material under its
+    /// kid): verified tokens remembered with it are then no longer served.
+    retired: AtomicBool,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("modulus_bits", &bit_length(&self.n))
+            .field("retired", &self.is_retired())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyingKey {
+    /// Whether `signature` is this key's RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.parsed.verify_sig(message, signature).is_ok()
+    }
+
+    /// Whether the key has left the app's key set.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+
+    fn same_material(&self, other: &Self) -> bool {
+        self.n == other.n && self.e == other.e
+    }
+}
+
 /// The usable keys of a JWKS document. Each key is in an `Arc` so a validation can hold the one
 /// it uses without holding the whole set.
 pub(crate) struct KeySet {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<VerifyingKey>>,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -78,8 +116,20 @@ impl KeySet {
     }
 
     /// The key with this id.
-    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<DecodingKey>> {
+    pub(crate) fn get(&self, kid: &str) -> Option<&Arc<VerifyingKey>> {
         self.keys.get(kid)
+    }
+
+    /// Replaces this set's keys by `previous`'s where they are the same (same kid and material),
+    /// so what was verified with them stays valid, and retires the keys of `previous` that this
+    /// set no longer holds.
+    pub(crate) fn succeed(&mut self, previous: &KeySet) {
+        for (kid, old) in &previous.keys {
+            match self.keys.get_mut(kid) {
+                Some(new) if new.same_material(old) => *new = Arc::clone(old),
+                _ => old.retired.store(true, Ordering::Release),
+            }
+        }
     }
 
     /// The key ids, sorted.
@@ -90,7 +140,7 @@ impl KeySet {
     }
 }
 
-fn usable_key(value: serde_json::Value) -> Result<(String, Arc<DecodingKey>), &'static str> {
+fn usable_key(value: serde_json::Value) -> Result<(String, Arc<VerifyingKey>), &'static str> {
     let jwk: Jwk = serde_json::from_value(value).map_err(|_| "members of the wrong type")?;
     if jwk.kty.as_deref() != Some("RSA") {
         return Err("not an RSA key");
@@ -120,7 +170,16 @@ fn usable_key(value: serde_json::Value) -> Result<(String, Arc<DecodingKey>), &'
     if e.is_empty() || e.len() > 4 {
         return Err("exponent out of range");
     }
-    Ok((kid, Arc::new(DecodingKey::from_rsa_raw_components(&n, &e))))
+    let parsed = RsaPublicKeyComponents { n: &n, e: &e }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|_| "not a valid RSA public key")?;
+    let key = VerifyingKey {
+        parsed,
+        n,
+        e,
+        retired: AtomicBool::new(false),
+    };
+    Ok((kid, Arc::new(key)))
 }
 
 /// Decodes a base64url unsigned big-endian integer and drops leading zero bytes.

@@ -10,6 +10,7 @@ use super::*;
 
 const COOLDOWN: Duration = Duration::from_secs(30);
 const MAX_AGE: Duration = Duration::from_secs(600);
+const MAX_STALE: Duration = Duration::from_secs(3600);
 
 /// A key source whose answer, delay and failures the test controls.
 #[derive(Clone, Default)]
@@ -20,6 +21,8 @@ struct FakeState {
     calls: AtomicUsize,
     /// The kids the next fetch returns; `None` makes it fail.
     kids: Mutex<Option<Vec<&'static str>>>,
+    /// Serve another modulus under the same kids.
+    other_material: std::sync::atomic::AtomicBool,
     max_age: Mutex<Option<Duration>>,
     /// When set, every fetch waits for a permit.
     gate: Mutex<Option<Arc<Semaphore>>>,
@@ -34,6 +37,11 @@ impl FakeSource {
 
     fn serve(&self, kids: &[&'static str]) {
         *self.0.kids.lock().unwrap() = Some(kids.to_vec());
+    }
+
+    fn serve_other_material(&self, kids: &[&'static str]) {
+        self.0.other_material.store(true, Ordering::SeqCst);
+        self.serve(kids);
     }
 
     fn fail(&self) {
@@ -53,8 +61,12 @@ impl FakeSource {
 }
 
 fn jwks(kids: &[&str]) -> Vec<u8> {
+    jwks_with(kids, 0xc1)
+}
+
+fn jwks_with(kids: &[&str], top: u8) -> Vec<u8> {
     let mut n = vec![0xffu8; 256];
-    n[0] = 0xc1;
+    n[0] = top;
     let keys: Vec<_> = kids
         .iter()
         .map(|kid| serde_json::json!({"kty": "RSA", "kid": kid, "n": URL_SAFE_NO_PAD.encode(&n), "e": "AQAB"}))
@@ -73,7 +85,14 @@ impl FetchKeys for FakeSource {
             let kids = self.0.kids.lock().unwrap().clone();
             match kids {
                 Some(kids) => Ok(Fetched {
-                    keys: KeySet::from_json(&jwks(&kids))?,
+                    keys: KeySet::from_json(&jwks_with(
+                        &kids,
+                        if self.0.other_material.load(Ordering::SeqCst) {
+                            0xc3
+                        } else {
+                            0xc1
+                        },
+                    ))?,
                     max_age: *self.0.max_age.lock().unwrap(),
                 }),
                 None => Err(KeySetError::Status {
@@ -91,6 +110,7 @@ fn cache(source: &FakeSource) -> Arc<KeyCache> {
         CachePolicy {
             cooldown: COOLDOWN,
             max_age: MAX_AGE,
+            max_stale: MAX_STALE,
         },
     ))
 }
@@ -322,6 +342,7 @@ async fn a_fixed_key_set_never_fetches_or_goes_stale() {
         CachePolicy {
             cooldown: COOLDOWN,
             max_age: MAX_AGE,
+            max_stale: MAX_STALE,
         },
     ));
     tokio::time::advance(MAX_AGE * 10).await;
@@ -350,6 +371,7 @@ fn server_max_age_is_bounded_by_the_cooldown_and_the_configured_max_age() {
     let policy = CachePolicy {
         cooldown: COOLDOWN,
         max_age: MAX_AGE,
+        max_stale: MAX_STALE,
     };
     assert_eq!(policy.max_age_for(None), MAX_AGE);
     assert_eq!(policy.max_age_for(Some(Duration::ZERO)), COOLDOWN);
@@ -449,4 +471,107 @@ fn waiters_of_a_fetch_dropped_unfinished_learn_why() {
         }
         other => panic!("expected KeySetUnavailable, got {other:?}"),
     }
+}
+
+// --- how long a key set that cannot be refreshed is trusted ---
+
+#[tokio::test(start_paused = true)]
+async fn a_set_that_cannot_be_refreshed_serves_until_max_stale_past_its_max_age() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key("a").await.unwrap();
+    source.fail();
+    tokio::time::advance(MAX_AGE + MAX_STALE - Duration::from_secs(1)).await;
+    cache.key("a").await.unwrap();
+    assert!(cache.still_trusted());
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert!(!cache.still_trusted());
+    let err = cache.key("a").await.unwrap_err();
+    assert!(matches!(err, AuthError::KeySetUnavailable(_)), "{err:?}");
+    // The keys are still known (and shown), only no longer used.
+    assert_eq!(cache.stats().key_ids, ["a"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_untrusted_set_is_fetched_again_at_most_once_per_retry_delay() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key("a").await.unwrap();
+    source.fail();
+    tokio::time::advance(MAX_AGE + MAX_STALE).await;
+    let calls = source.calls();
+    for _ in 0..100 {
+        assert!(cache.key("a").await.is_err());
+    }
+    assert_eq!(source.calls(), calls + 1);
+    source.serve(&["a"]);
+    tokio::time::advance(FIRST_LOAD_RETRY_DELAY).await;
+    cache.key("a").await.unwrap();
+    assert!(cache.still_trusted());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_successful_refresh_restores_trust() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key("a").await.unwrap();
+    tokio::time::advance(MAX_AGE).await;
+    // The refresh this starts succeeds: trusted for another max age plus max stale.
+    cache.key("a").await.unwrap();
+    settle().await;
+    tokio::time::advance(MAX_STALE).await;
+    assert!(cache.still_trusted());
+    cache.key("a").await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hit_that_only_asks_whether_the_set_is_trusted_still_starts_the_refresh() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    cache.key("a").await.unwrap();
+    tokio::time::advance(MAX_AGE).await;
+    assert!(cache.still_trusted());
+    settle().await;
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fixed_set_is_trusted_forever() {
+    let cache = Arc::new(KeyCache::fixed(
+        KeySet::from_json(&jwks(&["a"])).unwrap(),
+        CachePolicy {
+            cooldown: COOLDOWN,
+            max_age: MAX_AGE,
+            max_stale: Duration::ZERO,
+        },
+    ));
+    tokio::time::advance(MAX_AGE * 1000).await;
+    assert!(cache.still_trusted());
+    cache.key("a").await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_kept_by_a_refresh_stays_the_same_and_a_dropped_one_is_retired() {
+    let source = FakeSource::serving(&["a", "b"]);
+    let cache = cache(&source);
+    let a = cache.key("a").await.unwrap();
+    let b = cache.key("b").await.unwrap();
+    source.serve(&["a", "c"]);
+    tokio::time::advance(COOLDOWN).await;
+    cache.key("c").await.unwrap();
+    assert!(Arc::ptr_eq(&a, &cache.key("a").await.unwrap()));
+    assert!(!a.is_retired());
+    assert!(b.is_retired());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_whose_material_changed_under_its_kid_is_retired() {
+    let source = FakeSource::serving(&["a"]);
+    let cache = cache(&source);
+    let a = cache.key("a").await.unwrap();
+    source.serve_other_material(&["a"]);
+    tokio::time::advance(COOLDOWN).await;
+    let _ = cache.key("unknown").await;
+    assert!(a.is_retired());
+    assert!(!cache.key("a").await.unwrap().is_retired());
 }
