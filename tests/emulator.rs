@@ -1,5 +1,5 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
-//! listing, tokens and keys, faults, the request log, concurrency, stopping, and the binary.
+//! listing and its documented formats, tokens and keys, faults, the request log, concurrency, stopping, and the binary.
 //!
 //! Run with `cargo test --test emulator`.
 
@@ -13,6 +13,8 @@ mod binary;
 mod concurrency;
 #[path = "emulator/devices.rs"]
 mod devices;
+#[path = "emulator/documented_formats.rs"]
+mod documented_formats;
 #[path = "emulator/errors.rs"]
 mod errors;
 #[path = "emulator/faults.rs"]

@@ -445,7 +445,7 @@ async fn timestamps_filter_with_comparisons() {
     assert_eq!(emails(&since), ["renamed@example.com"]);
 
     emulator.record_login(&ids[2]).unwrap();
-    let logged_in = list(&emulator, "last_login_at=gt:2000-01-01T00:00:00Z").await;
+    let logged_in = list(&emulator, "last_login_at=gt:2000-01-01T00:00:00.000000Z").await;
     assert_eq!(emails(&logged_in), ["u2@example.com"]);
 }
 
