@@ -1,5 +1,6 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
-//! listing and its documented formats, tokens and keys, faults, the request log, concurrency, stopping, and the binary.
+//! listing and its documented formats, malformed requests, tokens and
+//! keys, faults, the request log, concurrency, stopping, and the binary.
 //!
 //! Run with `cargo test --test emulator`.
 
@@ -25,6 +26,8 @@ mod lifecycle;
 mod listing;
 #[path = "emulator/magic_links.rs"]
 mod magic_links;
+#[path = "emulator/malformed_requests.rs"]
+mod malformed_requests;
 #[path = "emulator/request_log.rs"]
 mod request_log;
 #[path = "emulator/tokens.rs"]
