@@ -1,5 +1,5 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
-//! listing and its documented formats, malformed requests, tokens and
+//! listing and its documented formats, the full user record, malformed requests, tokens and
 //! keys, faults, the request log, concurrency, stopping, and the binary.
 //!
 //! Run with `cargo test --test emulator`.
@@ -32,5 +32,7 @@ mod malformed_requests;
 mod request_log;
 #[path = "emulator/tokens.rs"]
 mod tokens;
+#[path = "emulator/user_record.rs"]
+mod user_record;
 #[path = "emulator/users.rs"]
 mod users;

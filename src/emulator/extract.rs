@@ -1,17 +1,24 @@
 //! Request extractors whose rejections come out in Passage's error form, never as axum's plain
-//! text: bodies, queries and path parameters.
+//! text: bodies, queries, path parameters, and who the client is.
+
+use std::convert::Infallible;
 
 use axum::body::{Body, Bytes};
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Path, Query, Request};
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Path, Query, Request,
+};
 use axum::http::StatusCode;
+use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::emulator::http::Connection;
 use crate::emulator::rejection::ApiError;
+use crate::emulator::store::events::Client;
 
 /// The largest request body the emulator reads.
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
@@ -170,6 +177,33 @@ fn percent_decode_lossy(segment: &str) -> String {
         }
     }
     String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// Who sent the request: the peer's IP address and the `User-Agent` header (empty without one),
+/// for the events the request records.
+pub(crate) struct ApiClient(pub(crate) Client);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiClient {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip_addr = parts
+            .extensions
+            .get::<ConnectInfo<Connection>>()
+            .map_or_else(
+                || Client::emulator().ip_addr,
+                |ConnectInfo(c)| c.remote_addr().ip().to_string(),
+            );
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        Ok(ApiClient(Client {
+            ip_addr,
+            user_agent,
+        }))
+    }
 }
 
 #[cfg(test)]
