@@ -1,5 +1,6 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
-//! listing, tokens and keys, faults, the request log, concurrency, stopping, and the binary.
+//! listing and its documented formats, the full user record, malformed requests, tokens and
+//! keys, faults, the request log, concurrency, stopping, and the binary.
 //!
 //! Run with `cargo test --test emulator`.
 
@@ -13,6 +14,8 @@ mod binary;
 mod concurrency;
 #[path = "emulator/devices.rs"]
 mod devices;
+#[path = "emulator/documented_formats.rs"]
+mod documented_formats;
 #[path = "emulator/errors.rs"]
 mod errors;
 #[path = "emulator/faults.rs"]
@@ -23,9 +26,13 @@ mod lifecycle;
 mod listing;
 #[path = "emulator/magic_links.rs"]
 mod magic_links;
+#[path = "emulator/malformed_requests.rs"]
+mod malformed_requests;
 #[path = "emulator/request_log.rs"]
 mod request_log;
 #[path = "emulator/tokens.rs"]
 mod tokens;
+#[path = "emulator/user_record.rs"]
+mod user_record;
 #[path = "emulator/users.rs"]
 mod users;

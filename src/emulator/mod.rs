@@ -72,7 +72,7 @@ pub use builder::{DEFAULT_REQUEST_LOG_CAPACITY, EmulatorBuilder};
 pub use controls::faults::Fault;
 pub use controls::log::RecordedRequest;
 pub use controls::redact::REDACTED;
-pub use direct::RefreshTokenRevocations;
+pub use direct::{RefreshTokenRevocations, SignIn};
 pub use error::EmulatorError;
 pub use keys::{SigningKey, jwks_document};
 pub use tokens::TokenOptions;
@@ -259,7 +259,8 @@ impl Emulator {
     }
 
     /// A token for `user_id`, as Passage would issue it on sign-in: valid from now for one hour,
-    /// signed by the current key.
+    /// signed by the current key. For a user of the app it is a sign-in, recorded as
+    /// [`Emulator::record_login`] does; any other subject just gets the token.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -271,11 +272,12 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn issue_token(&self, user_id: &str) -> Result<String, EmulatorError> {
-        self.issue_token_with(user_id, TokenOptions::default())
+        tokens::issue_on_sign_in(&self.ctx, user_id, &TokenOptions::default(), None)
     }
 
     /// A token for `user_id` shaped by `options` (expired, not yet valid, another audience or
-    /// issuer, unknown `kid`, extra or missing claims...). See [`TokenOptions`].
+    /// issuer, unknown `kid`, extra or missing claims...). See [`TokenOptions`]. A shaped token
+    /// is not a sign-in: nothing is recorded for the user.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -1,15 +1,18 @@
 //! Tokens as Passage issues them: RS256 JWTs with Passage's claims (`sub`, `iss`, `aud`, `exp`,
 //! `nbf`, `iat`), shaped by [`TokenOptions`] and signed by the app's current key.
 //!
-//! The handle issues them directly; the token endpoint (`api::tokens`) over HTTP.
+//! The handle issues them directly; the token endpoint (`api::tokens`) over HTTP. A token issued
+//! on sign-in is recorded for its user, as a login.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
+use super::context::Context;
 use super::error::EmulatorError;
 use super::keys::{KeyRing, SigningKey};
 use super::settings::Settings;
+use super::store::{self, events::Client};
 
 /// The lifetime of a token when nothing else is said.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(3600);
@@ -307,4 +310,22 @@ pub(crate) fn issue(
     } else {
         current.sign_with_kid(&claims, kid)
     }
+}
+
+/// Issues a token on sign-in: when `user_id` is a user of the app, the sign-in is recorded (a
+/// `login` event from `client`, or from the emulator itself; `login_count`, `last_login_at`).
+/// Any other subject still gets its token: tests of verification use made-up ones.
+pub(crate) fn issue_on_sign_in(
+    ctx: &Context,
+    user_id: &str,
+    options: &TokenOptions,
+    client: Option<Client>,
+) -> Result<String, EmulatorError> {
+    let token = issue(&ctx.settings, &ctx.keys, user_id, options)?;
+    let mut store = ctx.store();
+    if store.user(user_id).is_ok() {
+        let client = client.unwrap_or_else(Client::emulator);
+        store.record_login(user_id, client, None, true, store::now())?;
+    }
+    Ok(token)
 }

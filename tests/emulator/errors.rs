@@ -4,7 +4,9 @@ use passage_identity::emulator::Emulator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{Auth, api_error, app_path, call, call_raw, create_user, emulator};
+use crate::support::{
+    Auth, api_error, app_path, call, call_raw, create_user, emulator, user_routes,
+};
 
 /// Every route behind the API key, with a user id that exists (the key is checked first).
 fn management_routes(emulator: &Emulator, user_id: &str) -> Vec<(Method, String)> {
@@ -128,20 +130,7 @@ async fn another_app_id_is_404_app_not_found() {
 async fn every_user_route_with_an_unknown_user_is_404_user_not_found() {
     let emulator = emulator().await;
     let user = format!("{}/users/{}", app_path(&emulator), "a".repeat(24));
-    let routes = [
-        (Method::GET, user.clone(), None),
-        (
-            Method::PATCH,
-            user.clone(),
-            Some(json!({"email": "x@example.com"})),
-        ),
-        (Method::DELETE, user.clone(), None),
-        (Method::PATCH, format!("{user}/activate"), None),
-        (Method::PATCH, format!("{user}/deactivate"), None),
-        (Method::GET, format!("{user}/devices"), None),
-        (Method::DELETE, format!("{user}/devices/d"), None),
-        (Method::DELETE, format!("{user}/tokens"), None),
-    ];
+    let routes = user_routes(&user);
     for (method, path, body) in routes {
         let reply = call(&emulator, method.clone(), &path, body).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");

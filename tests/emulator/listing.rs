@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use passage_identity::emulator::Emulator;
+use passage_identity::enums::SocialConnectionType;
 use passage_identity::raw::types;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -445,7 +446,7 @@ async fn timestamps_filter_with_comparisons() {
     assert_eq!(emails(&since), ["renamed@example.com"]);
 
     emulator.record_login(&ids[2]).unwrap();
-    let logged_in = list(&emulator, "last_login_at=gt:2000-01-01T00:00:00Z").await;
+    let logged_in = list(&emulator, "last_login_at=gt:2000-01-01T00:00:00.000000Z").await;
     assert_eq!(emails(&logged_in), ["u2@example.com"]);
 }
 
@@ -470,7 +471,15 @@ async fn filters_with_bad_values_are_invalid_request() {
 #[tokio::test]
 async fn list_items_are_the_short_user_form() {
     let emulator = emulator().await;
-    create_user(&emulator, "ada@example.com").await;
+    let user = create_user(&emulator, "ada@example.com").await;
+    emulator
+        .set_social_connection(
+            &user.id,
+            SocialConnectionType::Github,
+            "1",
+            "ada@example.com",
+        )
+        .unwrap();
     let reply = call(
         &emulator,
         Method::GET,
@@ -482,6 +491,7 @@ async fn list_items_are_the_short_user_form() {
     let item = body["users"][0].as_object().unwrap();
     assert!(!item.contains_key("webauthn_devices"));
     assert!(!item.contains_key("recent_events"));
+    assert!(!item.contains_key("social_connections"));
     assert!(item["user_metadata"].is_null());
     assert!(body["_links"]["self"]["href"].is_string());
 }

@@ -135,3 +135,22 @@ pub async fn call(emulator: &Emulator, method: Method, path: &str, body: Option<
 pub fn app_path(emulator: &Emulator) -> String {
     format!("/v1/apps/{}", emulator.app_id())
 }
+
+/// Every route under `{app}/users/{user_id}` of `user` (that path), with a body where one is
+/// needed.
+pub fn user_routes(user: &str) -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (Method::GET, user.to_owned(), None),
+        (
+            Method::PATCH,
+            user.to_owned(),
+            Some(serde_json::json!({"email": "x@example.com"})),
+        ),
+        (Method::DELETE, user.to_owned(), None),
+        (Method::PATCH, format!("{user}/activate"), None),
+        (Method::PATCH, format!("{user}/deactivate"), None),
+        (Method::GET, format!("{user}/devices"), None),
+        (Method::DELETE, format!("{user}/devices/d"), None),
+        (Method::DELETE, format!("{user}/tokens"), None),
+    ]
+}

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::app_info::app_info;
 use super::magic_links::{self, MagicLinkRequest};
 use crate::emulator::context::Context;
-use crate::emulator::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::emulator::extract::{ApiClient, ApiJson, ApiPath, ApiQuery};
 use crate::emulator::rejection::ApiError;
 use crate::emulator::store::listing::ListQuery;
 use crate::emulator::store::{Metadata, NewUser, UserChanges, UserRecord, now};
@@ -90,6 +90,7 @@ async fn list_users(
 
 async fn create_user(
     State(ctx): Ctx,
+    ApiClient(client): ApiClient,
     ApiJson(body): ApiJson<UserBody>,
 ) -> ApiResult<(StatusCode, Json<types::UserResponse>)> {
     let new = NewUser {
@@ -99,7 +100,7 @@ async fn create_user(
         status: UserStatus::Active,
     };
     let mut store = ctx.store();
-    let user = store.create_user(new, now())?;
+    let user = store.create_user_from(new, client, now())?;
     Ok((StatusCode::CREATED, user_response(user)))
 }
 

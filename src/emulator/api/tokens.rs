@@ -14,9 +14,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::emulator::context::Context;
-use crate::emulator::extract::ApiJson;
+use crate::emulator::extract::{ApiClient, ApiJson};
 use crate::emulator::rejection::ApiError;
-use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue};
+use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue_on_sign_in};
 
 /// The longest lifetime the token endpoint accepts (ten years).
 const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
@@ -49,9 +49,11 @@ struct TokenRequest {
 }
 
 /// `POST /emulator/v1/apps/{app_id}/tokens` `{"user_id": "...", "ttl_seconds": 3600}` →
-/// `{"token": "..."}`, for tests written in other languages.
+/// `{"token": "..."}`, for tests written in other languages. For a user of the app it is a
+/// sign-in from the caller (its address and user agent), recorded as a login.
 async fn issue_over_http(
     State(ctx): State<Arc<Context>>,
+    ApiClient(client): ApiClient,
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> Result<Json<Value>, ApiError> {
     if request.user_id.trim().is_empty() {
@@ -64,7 +66,7 @@ async fn issue_over_http(
         )));
     }
     let options = TokenOptions::default().ttl(Duration::from_secs(ttl));
-    let token = issue(&ctx.settings, &ctx.keys, &request.user_id, &options)
+    let token = issue_on_sign_in(&ctx, &request.user_id, &options, Some(client))
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Json(json!({ "token": token })))
 }

@@ -17,12 +17,16 @@ use tokio::net::{TcpListener, TcpStream};
 /// A connection, as the handlers see it: who is on the other end, and a switch to cut it.
 #[derive(Clone, Debug)]
 pub(crate) struct Connection {
-    #[allow(dead_code)] // Shown in `Debug`, for whoever debugs a connection.
     remote: SocketAddr,
     cut: Arc<AtomicBool>,
 }
 
 impl Connection {
+    /// The address of the other end.
+    pub(crate) fn remote_addr(&self) -> SocketAddr {
+        self.remote
+    }
+
     /// Cuts the connection: from now on every read and write on it fails, so the server closes
     /// it without writing the answer.
     pub(crate) fn kill(&self) {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::connection::{Connection, ConnectionDropped};
 use crate::emulator::context::Context;
 use crate::emulator::controls::faults::FaultAnswer;
-use crate::emulator::extract::BODY_LIMIT;
+use crate::emulator::extract::read_body;
 use crate::emulator::rejection::ApiError;
 
 /// What a fault with [`malformed_body`](crate::emulator::Fault::malformed_body) answers with.
@@ -27,7 +27,7 @@ pub(crate) async fn record(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, BODY_LIMIT).await;
+    let bytes = read_body(body).await;
     let body = bytes.as_ref().ok().map(|b| &b[..]);
     let id = ctx.log.record(&parts, body, ctx.settings.api_key());
     let response = match bytes {
@@ -35,7 +35,7 @@ pub(crate) async fn record(
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => ApiError::request_too_large(BODY_LIMIT).into_response(),
+        Err(error) => error.into_response(),
     };
     if response.extensions().get::<ConnectionDropped>().is_none() {
         ctx.log.finish(id, response.status().as_u16());

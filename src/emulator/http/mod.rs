@@ -24,7 +24,8 @@ use super::api::{management, tokens};
 use super::context::Context;
 use super::error::EmulatorError;
 use super::rejection::ApiError;
-use connection::{Connection, CuttableListener};
+pub(crate) use connection::Connection;
+use connection::CuttableListener;
 
 /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

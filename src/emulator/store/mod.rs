@@ -1,10 +1,12 @@
-//! The in-memory store of the emulated app: users, their devices and refresh-token revocations,
-//! the magic links created, and the listing anchors handed out.
+//! The in-memory store of the emulated app: users, their devices, recent events, social
+//! connections and refresh-token revocations, the magic links created, and the listing anchors
+//! handed out.
 //!
 //! The store sits behind one `std::sync::Mutex` that is never held across an `.await`: every
 //! operation here is synchronous and quick. The rules it checks input with are in [`input`], the
-//! listing's in [`listing`].
+//! listing's in [`listing`], what events record in [`events`].
 
+pub(crate) mod events;
 pub(crate) mod input;
 pub(crate) mod listing;
 mod user;
@@ -16,8 +18,9 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use super::rejection::ApiError;
-use crate::enums::{UserStatus, WebAuthnType};
+use crate::enums::{SocialConnectionType, UserEventAction, UserStatus, WebAuthnType};
 use crate::raw::types;
+use events::{Client, EventDetails, Events};
 use input::{given, normalize_email, normalize_phone};
 pub(crate) use user::{Metadata, NewUser, Revocations, UserChanges, UserRecord};
 
@@ -54,10 +57,22 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Creates a user: at least one of email and phone, both well-formed and not taken.
+    /// Creates a user on behalf of the emulator itself (see [`Store::create_user_from`]).
     pub(crate) fn create_user(
         &mut self,
         new: NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<&UserRecord, ApiError> {
+        self.create_user_from(new, Client::emulator(), now)
+    }
+
+    /// Creates a user: at least one of email and phone, both well-formed and not taken. The
+    /// user's first event is a `register` event from `client`, complete unless the user is
+    /// pending (signing up by magic link completes when the link is used).
+    pub(crate) fn create_user_from(
+        &mut self,
+        new: NewUser,
+        client: Client,
         now: DateTime<Utc>,
     ) -> Result<&UserRecord, ApiError> {
         let email = given(new.email.as_deref())
@@ -78,6 +93,16 @@ impl Store {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
+        let mut events = Events::default();
+        events.push(
+            EventDetails {
+                action: UserEventAction::Register,
+                complete: new.status != UserStatus::Pending,
+                client,
+                social: None,
+            },
+            now,
+        );
         let record = UserRecord {
             id: id.clone(),
             email: email.clone().unwrap_or_default(),
@@ -92,6 +117,8 @@ impl Store {
             user_metadata: new.user_metadata.filter(|m| !m.is_empty()),
             devices: Vec::new(),
             external_id: String::new(),
+            events,
+            social_connections: types::SocialConnections::default(),
             revocations: Revocations::default(),
             seq,
         };
@@ -307,15 +334,86 @@ impl Store {
         Ok(user.revocations)
     }
 
-    /// Records a sign-in: `login_count` goes up, `last_login_at` becomes `now`.
+    /// Records a sign-in as a `login` event. A complete one also counts: `login_count` goes up,
+    /// `last_login_at` becomes `now`, and so does the `last_login_at` of the social connection
+    /// it went through, if the user has that connection.
     pub(crate) fn record_login(
         &mut self,
         user_id: &str,
+        client: Client,
+        social: Option<SocialConnectionType>,
+        complete: bool,
         now: DateTime<Utc>,
     ) -> Result<&UserRecord, ApiError> {
         let user = self.user_mut(user_id)?;
-        user.login_count += 1;
-        user.last_login_at = Some(now);
+        let connection = match &social {
+            Some(provider) => social_option(&mut user.social_connections, provider)?.as_mut(),
+            None => None,
+        };
+        if complete {
+            if let Some(connection) = connection {
+                connection.last_login_at = now;
+            }
+            user.login_count += 1;
+            user.last_login_at = Some(now);
+        }
+        user.events.push(
+            EventDetails {
+                action: UserEventAction::Login,
+                complete,
+                client,
+                social,
+            },
+            now,
+        );
+        Ok(user)
+    }
+
+    /// Connects a user to a social provider (replacing the account they had there, keeping
+    /// when the first connection was made if it is the same account).
+    pub(crate) fn set_social_connection(
+        &mut self,
+        user_id: &str,
+        provider: &SocialConnectionType,
+        provider_id: &str,
+        provider_identifier: &str,
+        now: DateTime<Utc>,
+    ) -> Result<&UserRecord, ApiError> {
+        if provider_id.trim().is_empty() {
+            return Err(ApiError::invalid_request(
+                "provider_id (the account's id at the provider) must not be empty",
+            ));
+        }
+        let user = self.user_mut(user_id)?;
+        let slot = social_option(&mut user.social_connections, provider)?;
+        let created_at = slot
+            .as_ref()
+            .filter(|c| c.provider_id == provider_id)
+            .map_or(now, |c| c.created_at);
+        *slot = Some(types::SocialConnection {
+            created_at,
+            last_login_at: now,
+            provider_id: provider_id.to_owned(),
+            provider_identifier: provider_identifier.to_owned(),
+        });
+        user.updated_at = now;
+        Ok(user)
+    }
+
+    /// Disconnects a user from a social provider (nothing happens if they were not connected).
+    pub(crate) fn remove_social_connection(
+        &mut self,
+        user_id: &str,
+        provider: &SocialConnectionType,
+        now: DateTime<Utc>,
+    ) -> Result<&UserRecord, ApiError> {
+        let user = self.user_mut(user_id)?;
+        if social_option(&mut user.social_connections, provider)?
+            .take()
+            .is_some()
+        {
+            user.updated_at = now;
+        }
         Ok(user)
     }
 
@@ -360,6 +458,23 @@ impl Store {
     /// How far creation had got when `anchor` was handed out, if it was.
     pub(crate) fn anchor_watermark(&self, anchor: i64) -> Option<u64> {
         self.anchors.get(&anchor).copied()
+    }
+}
+
+/// The place of `provider`'s connection in a user's social connections.
+fn social_option<'a>(
+    connections: &'a mut types::SocialConnections,
+    provider: &SocialConnectionType,
+) -> Result<&'a mut Option<types::SocialConnection>, ApiError> {
+    match provider {
+        SocialConnectionType::Apple => Ok(&mut connections.apple),
+        SocialConnectionType::Github => Ok(&mut connections.github),
+        SocialConnectionType::Google => Ok(&mut connections.google),
+        other => Err(ApiError::invalid_request(format!(
+            "social provider {:?} is not one of {}",
+            other.as_str(),
+            SocialConnectionType::KNOWN.join(", ")
+        ))),
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::events::Events;
 use crate::enums::{UserStatus, WebAuthnType};
 use crate::raw::types;
 
@@ -39,6 +40,10 @@ pub(crate) struct UserRecord {
     pub(crate) user_metadata: Option<Metadata>,
     pub(crate) devices: Vec<types::WebAuthnDevice>,
     pub(crate) external_id: String,
+    /// Register and login events, newest first.
+    pub(crate) events: Events,
+    /// The social providers the user is connected to.
+    pub(crate) social_connections: types::SocialConnections,
     pub(crate) revocations: Revocations,
     /// Creation order; listing anchors remember how far it had got.
     pub(crate) seq: u64,
@@ -68,8 +73,8 @@ impl UserRecord {
             login_count: self.login_count,
             phone: self.phone.clone(),
             phone_verified: self.phone_verified,
-            recent_events: Vec::new(),
-            social_connections: types::SocialConnections::default(),
+            recent_events: self.events.to_vec(),
+            social_connections: self.social_connections.clone(),
             status: self.status.clone(),
             updated_at: self.updated_at,
             user_metadata: self.user_metadata.clone(),

@@ -1,11 +1,42 @@
 //! Listing filters: `identifier`, `id`, `status`, `login_count`, `created_at`, `updated_at` and
-//! `last_login_at`, each value optionally prefixed by an operator (`ne:`, `gt:`, `lt:`, `like:`,
-//! `not_like:`).
+//! `last_login_at`, each value optionally prefixed by an operator, exactly as the list
+//! endpoint's documentation gives them:
+//! - `identifier`, `id` and `status` take `ne:`, `gt:`, `lt:`, `like:` and `not_like:`; `status`
+//!   compares with one of `active`, `inactive`, `pending`;
+//! - `login_count` takes `ne:`, `gt:` and `lt:` before a whole number (the spec types the
+//!   parameter as an integer, yet documents the prefixes: the documented behaviour wins);
+//! - the timestamps take `ne:`, `gt:` and `lt:` before a time in the one documented form,
+//!   `2006-01-02T15:04:05.000000Z` (six fractional digits, `Z`).
+//!
+//! Anything else is 400 `invalid_request`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::emulator::rejection::ApiError;
 use crate::emulator::store::UserRecord;
+
+/// The one timestamp form the documentation accepts in filters, as Go writes its layout.
+pub(crate) const TIMESTAMP_FORM: &str = "2006-01-02T15:04:05.000000Z";
+
+/// Parses a filter timestamp in exactly the form [`TIMESTAMP_FORM`]: no other precision, no
+/// offset but `Z`, no spaces, no leap second.
+pub(crate) fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
+    let bytes = value.as_bytes();
+    let shaped = bytes.len() == TIMESTAMP_FORM.len()
+        && bytes
+            .iter()
+            .zip(TIMESTAMP_FORM.as_bytes())
+            .all(|(c, form)| match form {
+                b'0'..=b'9' => c.is_ascii_digit(),
+                _ => c == form,
+            });
+    if !shaped || &value[17..19] >= "60" {
+        return None;
+    }
+    NaiveDateTime::parse_from_str(&value[..26], "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
 
 /// A filter operator, from the value's prefix (`ne:`, `gt:`, `lt:`, `like:`, `not_like:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,56 +110,44 @@ impl Filter {
         let no_pattern = |what: &str| {
             if op.is_pattern() {
                 Err(ApiError::invalid_request(format!(
-                    "{name}: like: and not_like: apply to text filters, not to {what}"
+                    "{name}: like: and not_like: apply to identifier, id and status, not to {what}"
                 )))
             } else {
                 Ok(())
             }
         };
         let time = |operand: &str| {
-            DateTime::parse_from_rfc3339(operand.trim())
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    ApiError::invalid_request(format!(
-                        "{name}: {operand:?} is not an RFC 3339 timestamp \
-                         (e.g. 2024-01-02T15:04:05.000000Z)"
-                    ))
-                })
+            no_pattern("timestamps")?;
+            parse_timestamp(operand).ok_or_else(|| {
+                ApiError::invalid_request(format!(
+                    "{name}: {operand:?} is not a timestamp in the form {TIMESTAMP_FORM} \
+                     (UTC, six fractional digits)"
+                ))
+            })
         };
         Ok(Some(match name {
-            "identifier" => Self::Identifier(op, operand.trim().to_lowercase()),
+            "identifier" => Self::Identifier(op, operand.to_lowercase()),
             "id" => Self::Id(op, operand.to_owned()),
             "status" => {
-                let status = operand.trim().to_lowercase();
-                if !op.is_pattern() && !["active", "inactive", "pending"].contains(&status.as_str())
-                {
+                if !op.is_pattern() && !["active", "inactive", "pending"].contains(&operand) {
                     return Err(ApiError::invalid_request(format!(
                         "status: {operand:?} is not one of active, inactive, pending"
                     )));
                 }
-                Self::Status(op, status)
+                Self::Status(op, operand.to_owned())
             }
             "login_count" => {
                 no_pattern("numbers")?;
-                let count = operand.trim().parse().map_err(|_| {
+                let count = operand.parse().map_err(|_| {
                     ApiError::invalid_request(format!(
                         "login_count: {operand:?} is not a whole number"
                     ))
                 })?;
                 Self::LoginCount(op, count)
             }
-            "created_at" => {
-                no_pattern("timestamps")?;
-                Self::CreatedAt(op, time(operand)?)
-            }
-            "updated_at" => {
-                no_pattern("timestamps")?;
-                Self::UpdatedAt(op, time(operand)?)
-            }
-            "last_login_at" => {
-                no_pattern("timestamps")?;
-                Self::LastLoginAt(op, time(operand)?)
-            }
+            "created_at" => Self::CreatedAt(op, time(operand)?),
+            "updated_at" => Self::UpdatedAt(op, time(operand)?),
+            "last_login_at" => Self::LastLoginAt(op, time(operand)?),
             _ => return Ok(None),
         }))
     }
@@ -203,6 +222,30 @@ mod tests {
         assert!(!like("ada@example.com", "%.org"));
         assert!(like("aa", "a%a"));
         assert!(!like("a", "a%a"));
+    }
+
+    #[test]
+    fn timestamps_are_read_only_in_the_documented_form() {
+        let t = parse_timestamp("2024-01-02T15:04:05.123456Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2024-01-02T15:04:05.123456+00:00");
+        for bad in [
+            "2024-01-02T15:04:05Z",
+            "2024-01-02T15:04:05.123Z",
+            "2024-01-02T15:04:05.123456789Z",
+            "2024-01-02T15:04:05.123456+00:00",
+            "2024-01-02T15:04:05.123456z",
+            "2024-01-02 15:04:05.123456Z",
+            " 2024-01-02T15:04:05.123456Z",
+            "2024-13-02T15:04:05.123456Z",
+            "2024-02-30T15:04:05.123456Z",
+            "2024-01-02T24:04:05.123456Z",
+            "2024-01-02T15:04:60.000000Z",
+            "2024-01-02T15:04:05.12345aZ",
+            "1704207845",
+            "",
+        ] {
+            assert!(parse_timestamp(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

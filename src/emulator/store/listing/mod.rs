@@ -34,7 +34,10 @@ pub(crate) struct ListQuery {
 }
 
 impl ListQuery {
-    /// Parses the query string of a list request.
+    /// Parses the query string of a list request, by the documented rules: `page` from 1,
+    /// `limit` from 1 to 500, `created_before` in Unix seconds, all whole numbers; `order_by` and
+    /// the filters as [`parse_order_by`] and [`Filter::parse`] read them. A parameter sent empty
+    /// counts as not sent, as the service (written in Go) reads its query.
     pub(crate) fn parse(pairs: &[(String, String)]) -> Result<Self, ApiError> {
         let mut query = Self {
             page: 1,
@@ -45,43 +48,39 @@ impl ListQuery {
             filters: Vec::new(),
             raw_filters: Vec::new(),
         };
-        for (name, value) in pairs {
+        let whole = |name: &str, value: &str, range: std::ops::RangeInclusive<i64>, what: &str| {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid_request(format!("{name}: {value:?} is not {what}"))
+                })
+        };
+        for (name, value) in pairs.iter().filter(|(_, value)| !value.is_empty()) {
             match name.as_str() {
                 "page" => {
-                    query.page =
-                        value
-                            .trim()
-                            .parse()
-                            .ok()
-                            .filter(|p| *p >= 1)
-                            .ok_or_else(|| {
-                                ApiError::invalid_request(format!(
-                                    "page: {value:?} is not a whole number of at least 1"
-                                ))
-                            })?;
+                    query.page = whole(name, value, 1..=i64::MAX, "a whole number of at least 1")?;
                 }
                 "limit" => {
-                    query.limit = value
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|l| (1..=MAX_LIMIT).contains(l))
-                        .ok_or_else(|| {
-                            ApiError::invalid_request(format!(
-                                "limit: {value:?} is not a whole number from 1 to {MAX_LIMIT}"
-                            ))
-                        })?;
+                    query.limit = whole(
+                        name,
+                        value,
+                        1..=MAX_LIMIT,
+                        &format!("a whole number from 1 to {MAX_LIMIT}"),
+                    )?;
                 }
                 "created_before" => {
-                    query.created_before = Some(value.trim().parse().map_err(|_| {
-                        ApiError::invalid_request(format!(
-                            "created_before: {value:?} is not a Unix time in seconds"
-                        ))
-                    })?);
+                    query.created_before = Some(whole(
+                        name,
+                        value,
+                        i64::MIN..=i64::MAX,
+                        "a Unix time in whole seconds",
+                    )?);
                 }
                 "order_by" => {
                     query.order = parse_order_by(value)?;
-                    query.order_by = Some(value.clone()).filter(|v| !v.trim().is_empty());
+                    query.order_by = Some(value.clone());
                 }
                 // Like the service, parameters it does not know are ignored.
                 _ => {

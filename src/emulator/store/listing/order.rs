@@ -58,20 +58,24 @@ pub(crate) enum Direction {
     Desc,
 }
 
-/// Parses `order_by`; a field named twice counts once, where it first appears.
+/// Parses `order_by` as documented: a comma-separated list of `field:ASC` or `field:DESC`
+/// (directions in capitals, no spaces, no empty items; `identifier` is not a field to order
+/// by). A field named twice counts once, where it first appears.
 pub(crate) fn parse_order_by(value: &str) -> Result<Vec<(SortField, Direction)>, ApiError> {
     let mut order: Vec<(SortField, Direction)> = Vec::new();
-    for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+    for item in value.split(',') {
         let (name, direction) = item.split_once(':').ok_or_else(|| {
-            ApiError::invalid_request(format!("order_by: {item:?} is not field:ASC or field:DESC"))
+            ApiError::invalid_request(format!(
+                "order_by: {item:?} is not <field>:ASC or <field>:DESC"
+            ))
         })?;
-        let field = SortField::parse(name.trim()).ok_or_else(|| {
+        let field = SortField::parse(name).ok_or_else(|| {
             ApiError::invalid_request(format!(
                 "order_by: cannot order by {name:?}; fields: {}",
                 SortField::NAMES
             ))
         })?;
-        let direction = match direction.trim().to_ascii_uppercase().as_str() {
+        let direction = match direction {
             "ASC" => Direction::Asc,
             "DESC" => Direction::Desc,
             _ => {
@@ -96,8 +100,11 @@ mod tests {
         assert!(parse_order_by("identifier:ASC").is_err());
         assert!(parse_order_by("email:UP").is_err());
         assert!(parse_order_by("email").is_err());
+        assert!(parse_order_by("email:asc").is_err());
+        assert!(parse_order_by("email:ASC, login_count:DESC").is_err());
+        assert!(parse_order_by("email:ASC,").is_err());
         assert_eq!(
-            parse_order_by("email:asc, login_count:DESC").unwrap(),
+            parse_order_by("email:ASC,login_count:DESC").unwrap(),
             vec![
                 (SortField::Email, Direction::Asc),
                 (SortField::LoginCount, Direction::Desc)
