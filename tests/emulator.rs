@@ -11,6 +11,8 @@ mod support;
 mod binary;
 #[path = "emulator/concurrency.rs"]
 mod concurrency;
+#[path = "emulator/control.rs"]
+mod control;
 #[path = "emulator/devices.rs"]
 mod devices;
 #[path = "emulator/errors.rs"]

@@ -50,6 +50,7 @@
 //   `error.rs`: the emulator's own errors;
 // - here, `direct.rs` and `builder.rs`: the public handle, its direct access to the store, and
 //   its builder.
+mod actions;
 mod api;
 mod builder;
 mod context;
@@ -61,6 +62,7 @@ mod http;
 mod keys;
 mod rejection;
 mod settings;
+mod state;
 mod store;
 mod tokens;
 
@@ -75,6 +77,8 @@ pub use controls::redact::REDACTED;
 pub use direct::RefreshTokenRevocations;
 pub use error::EmulatorError;
 pub use keys::{SigningKey, jwks_document};
+pub use state::{EmulatorState, STATE_VERSION};
+pub use store::{SentMagicLink, UserSeed};
 pub use tokens::TokenOptions;
 
 use context::Context;
@@ -311,9 +315,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn rotate_keys(&self, keep_old: bool) -> Result<(), EmulatorError> {
-        let key = SigningKey::generate()?;
-        self.ctx.keys.rotate(key, keep_old);
-        Ok(())
+        self.ctx.rotate_keys(keep_old)
     }
 
     /// The key ids in the JWKS, newest (the signing key) first.
@@ -427,7 +429,9 @@ impl Emulator {
     }
 
     /// Stops the server and waits for it: the port is closed and idle connections too; requests
-    /// in flight are waited for up to 5 seconds, then left to finish on their own.
+    /// in flight are waited for up to 5 seconds, then left to finish on their own. With a
+    /// [state file](EmulatorBuilder::state_file), then writes it; a failure to is logged (with
+    /// `tracing`): [`Emulator::shutdown_and_save`] returns it instead.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -438,9 +442,29 @@ impl Emulator {
     /// assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     /// # Ok(()) }
     /// ```
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
+        if let Err(error) = self.shutdown_and_save().await {
+            tracing::error!(%error, "the Passage emulator could not save its state");
+        }
+    }
+
+    /// Stops the server as [`Emulator::shutdown`] does, then writes the state file if there is
+    /// one, and says whether that worked.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// emulator.shutdown_and_save().await?; // no state file: nothing to write
+    /// # Ok(()) }
+    /// ```
+    pub async fn shutdown_and_save(mut self) -> Result<(), EmulatorError> {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
+        }
+        match self.ctx.save_state() {
+            Err(EmulatorError::NoStateFile) => Ok(()),
+            other => other.map(|_| ()),
         }
     }
 }
