@@ -13,6 +13,8 @@ mod binary;
 mod concurrency;
 #[path = "emulator/control.rs"]
 mod control;
+#[path = "emulator/control_spec.rs"]
+mod control_spec;
 #[path = "emulator/devices.rs"]
 mod devices;
 #[path = "emulator/errors.rs"]
@@ -27,6 +29,12 @@ mod listing;
 mod magic_links;
 #[path = "emulator/request_log.rs"]
 mod request_log;
+#[path = "emulator/scratch.rs"]
+mod scratch;
+#[path = "emulator/state.rs"]
+mod state;
+#[path = "emulator/state_binary.rs"]
+mod state_binary;
 #[path = "emulator/tokens.rs"]
 mod tokens;
 #[path = "emulator/users.rs"]
