@@ -13,6 +13,8 @@ mod binary;
 mod concurrency;
 #[path = "emulator/control.rs"]
 mod control;
+#[path = "emulator/control_python.rs"]
+mod control_python;
 #[path = "emulator/control_spec.rs"]
 mod control_spec;
 #[path = "emulator/devices.rs"]
