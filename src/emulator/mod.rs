@@ -33,15 +33,23 @@
 //!   while users are being created;
 //! - the JWKS at `{auth_base}/v1/apps/{app_id}/.well-known/jwks.json` and RS256 tokens with
 //!   Passage's claims; key rotation;
-//! - `POST /emulator/v1/apps/{app_id}/tokens` (behind the API key), which issues a token over
-//!   HTTP for tests written in other languages;
-//! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
+//! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets;
+//! - a control API under `/emulator/v1/apps/{app_id}` (behind the API key) that does over HTTP
+//!   what this handle does, for tests written in other languages: tokens, keys, seeded users,
+//!   devices, sign-ins, faults, the request log, magic links, reset and saved state (documented
+//!   in `openapi/emulator-control.yaml`);
+//! - saved state ([`EmulatorState`], [`EmulatorBuilder::state_file`]): the app id, API key,
+//!   signing keys, users and magic links kept across restarts, for local development.
 
 // The layout, by role:
 // - `http/`: the server: router and serving, connections a fault can cut, the API key check,
 //   and the outer layers that apply the test controls;
-// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, the token endpoint;
-// - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules;
+// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, and `control/`,
+//   the emulator's own control API;
+// - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules,
+//   seeded users and the store as saved state;
+// - `state/`: the app as saved state (`EmulatorState`) and the state file;
+// - `actions.rs`: what the handle and the control API both do, once;
 // - `controls/`: the test controls: faults, the request log, what the log redacts;
 // - `keys.rs`, `tokens.rs`: signing keys and token issuing;
 // - `settings.rs`: the emulated app; `context.rs`: what the requests and the handle share;
