@@ -12,6 +12,12 @@ mod support;
 mod binary;
 #[path = "emulator/concurrency.rs"]
 mod concurrency;
+#[path = "emulator/control.rs"]
+mod control;
+#[path = "emulator/control_python.rs"]
+mod control_python;
+#[path = "emulator/control_spec.rs"]
+mod control_spec;
 #[path = "emulator/devices.rs"]
 mod devices;
 #[path = "emulator/documented_formats.rs"]
@@ -30,6 +36,12 @@ mod magic_links;
 mod malformed_requests;
 #[path = "emulator/request_log.rs"]
 mod request_log;
+#[path = "emulator/scratch.rs"]
+mod scratch;
+#[path = "emulator/state.rs"]
+mod state;
+#[path = "emulator/state_binary.rs"]
+mod state_binary;
 #[path = "emulator/tokens.rs"]
 mod tokens;
 #[path = "emulator/user_record.rs"]

@@ -7,12 +7,14 @@
 //! (the virtual environment's Python) and `PASSAGE_VENDOR_NODE_MODULES`; without them, the same
 //! places under `target/tools/` are used. A missing Python, Node or SDK fails the test.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::scripts::{assert_every_check_passed, run_script};
 use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_passage-emulator");
@@ -91,8 +93,9 @@ fn the_vendor_python_sdk_drives_the_emulator_binary() {
         .arg(Path::new(SCRIPTS).join("python/drive.py"))
         .arg(&emulator.line)
         .env("PYTHONDONTWRITEBYTECODE", "1");
-    let run = run_script(command, "python");
-    assert_every_check_passed("Python", &run, &expected(PYTHON_CHECKS));
+    let run = run_script(command, "python", SCRIPT_TIMEOUT, INSTALL_HINT);
+    let subject = "the vendor Python SDK against the emulator";
+    assert_every_check_passed(subject, &run, &expected(PYTHON_CHECKS));
 }
 
 #[test]
@@ -104,8 +107,9 @@ fn the_vendor_node_sdk_drives_the_emulator_binary() {
         .arg(Path::new(SCRIPTS).join("node/drive.js"))
         .arg(&emulator.line)
         .env("NODE_PATH", &modules);
-    let run = run_script(command, "node");
-    assert_every_check_passed("Node", &run, &expected(NODE_CHECKS));
+    let run = run_script(command, "node", SCRIPT_TIMEOUT, INSTALL_HINT);
+    let subject = "the vendor Node SDK against the emulator";
+    assert_every_check_passed(subject, &run, &expected(NODE_CHECKS));
 }
 
 fn expected(own: &[&str]) -> Vec<String> {
@@ -221,100 +225,4 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-struct ScriptRun {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs a script to its end (killed after [`SCRIPT_TIMEOUT`]), capturing both streams.
-fn run_script(mut command: Command, program: &str) -> ScriptRun {
-    let mut child = command
-        // Only 127.0.0.1 is ever reached; a proxy from the environment must not get in between.
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}. {INSTALL_HINT}"));
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let deadline = Instant::now() + SCRIPT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("the script can be waited on") {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = stdout.join().expect("stdout is read");
-    let mut stderr = stderr.join().expect("stderr is read");
-    if status.is_none() {
-        stderr.push_str(&format!("\n[killed after {SCRIPT_TIMEOUT:?}]"));
-    }
-    ScriptRun {
-        success: status.is_some_and(|s| s.success()),
-        stdout,
-        stderr,
-    }
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
-/// Every expected check reported once and passed, nothing else was reported, and the script
-/// exited 0. One failure message lists every problem.
-fn assert_every_check_passed(sdk: &str, run: &ScriptRun, expected: &[String]) {
-    let mut problems = Vec::new();
-    let mut reported: BTreeMap<String, usize> = BTreeMap::new();
-    for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(json) = serde_json::from_str::<Value>(line) else {
-            problems.push(format!("not a check line: {line}"));
-            continue;
-        };
-        let Some(name) = json["check"].as_str() else {
-            problems.push(format!("a line without a check name: {line}"));
-            continue;
-        };
-        *reported.entry(name.to_owned()).or_default() += 1;
-        if json["ok"] != Value::Bool(true) {
-            problems.push(format!("FAILED {name}: {}", json["detail"]));
-        }
-    }
-    for name in expected {
-        if !reported.contains_key(name) {
-            problems.push(format!("did not run: {name}"));
-        }
-    }
-    for (name, count) in &reported {
-        if !expected.contains(name) {
-            problems.push(format!("not an expected check: {name}"));
-        }
-        if *count > 1 {
-            problems.push(format!("reported {count} times: {name}"));
-        }
-    }
-    if !run.success {
-        problems.push("the script did not exit with status 0".to_owned());
-    }
-    assert!(
-        problems.is_empty(),
-        "the vendor {sdk} SDK against the emulator:\n  {}\n--- stderr ---\n{}",
-        problems.join("\n  "),
-        run.stderr
-    );
 }

@@ -13,27 +13,38 @@
 //! | `--app-id ID` | `PASSAGE_EMULATOR_APP_ID` | random, 24 letters and digits |
 //! | `--api-key KEY` | `PASSAGE_EMULATOR_API_KEY` | random |
 //! | `--jwks-max-age SECONDS` | `PASSAGE_EMULATOR_JWKS_MAX_AGE` | no `Cache-Control` |
+//! | `--state FILE` | `PASSAGE_EMULATOR_STATE` | none: the app lives in memory only |
+//!
+//! With `--state FILE` the app (app id, API key, signing keys, users, devices, magic links) is
+//! loaded from FILE when it exists, and written to it at start, on
+//! `POST /emulator/v1/apps/{app_id}/state/save` and on Ctrl-C or SIGTERM. A FILE that holds no
+//! valid state fails the start (code 1) and is left as it was. FILE holds the API key and the
+//! private signing keys: keep it out of version control.
 //!
 //! `--bind` takes an IP address, not a host name. Any address but loopback is warned about on
 //! stderr: the emulator has no real security. With `0.0.0.0` (or `::`) it listens on every
 //! interface and the printed URLs name `127.0.0.1` (or `[::1]`), since few clients can connect
 //! to `0.0.0.0`.
 //!
-//! Bad usage exits with code 2; failing to start (e.g. the port is in use) with code 1.
+//! Bad usage exits with code 2; failing to start (e.g. the port is in use, or the state file is
+//! unreadable) or to save the state on the way out, with code 1.
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue};
 use clap::{CommandFactory as _, Parser};
-use passage_identity::emulator::{Emulator, EmulatorError};
+use passage_identity::emulator::{Emulator, EmulatorError, EmulatorState};
 
 const ABOUT: &str = "\
 A local Passage, on 127.0.0.1 by default: the Management API under {api_base_url}/apps/{app_id},
-the JWKS at {jwks_url}, and POST {auth_base_url}/emulator/v1/apps/{app_id}/tokens (bearer API key,
-body {\"user_id\": \"...\", \"ttl_seconds\": 3600}) to issue tokens.
+the JWKS at {jwks_url}, and the control API under {auth_base_url}/emulator/v1/apps/{app_id} (bearer
+API key; documented in openapi/emulator-control.yaml), e.g.
+POST {auth_base_url}/emulator/v1/apps/{app_id}/tokens with {\"user_id\": \"...\", \"ttl_seconds\": 3600}
+to issue a token.
 
 Prints one JSON line on stdout with app_id, api_key, api_base_url, auth_base_url and jwks_url,
 then serves until Ctrl-C or SIGTERM. Each option can also be set from its environment variable;
@@ -81,6 +92,15 @@ struct Options {
     /// Serve the JWKS with Cache-Control: max-age=SECONDS
     #[arg(long, value_name = "SECONDS", env = "PASSAGE_EMULATOR_JWKS_MAX_AGE")]
     jwks_max_age: Option<u64>,
+    /// Keep the app in FILE: loaded at start when it exists, written at start, on request and
+    /// on Ctrl-C or SIGTERM. It holds the API key and the signing keys: never commit it
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "FILE",
+        env = "PASSAGE_EMULATOR_STATE"
+    )]
+    state: Option<PathBuf>,
 }
 
 /// Parses the flags, falling back on their environment variables. A usage error carries the
@@ -138,16 +158,19 @@ async fn serve(options: Options) -> ExitCode {
     if let Some(api_key) = options.api_key {
         builder = builder.api_key(api_key);
     }
+    // Where the saved app was served: tokens issued then name that origin.
+    let mut saved_origin = None;
+    if let Some(path) = &options.state {
+        builder = builder.state_file(path);
+        saved_origin = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|json| EmulatorState::from_json(&json).ok())
+            .map(|state| state.auth_origin().to_owned());
+    }
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(error) => {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            eprintln!("passage-emulator: {message}");
+            eprintln!("passage-emulator: {}", with_causes(&error));
             // A setting the emulator refuses came from the arguments.
             return if matches!(error, EmulatorError::InvalidSetting { .. }) {
                 ExitCode::from(2)
@@ -172,14 +195,37 @@ async fn serve(options: Options) -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(stdout);
+    if let Some(saved) = saved_origin.filter(|o| *o != emulator.auth_base_url()) {
+        eprintln!(
+            "passage-emulator: note: the saved app was served at {saved}; tokens issued there \
+             name it (iss, aud) and do not validate at {}. Start on the same port to keep them.",
+            emulator.auth_base_url()
+        );
+    }
     eprintln!(
         "passage-emulator: serving app {} at {} (Ctrl-C to stop)",
         emulator.app_id(),
         emulator.auth_base_url()
     );
     stop.await;
-    emulator.shutdown().await;
-    ExitCode::SUCCESS
+    match emulator.shutdown_and_save().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("passage-emulator: {}", with_causes(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes, on one line.
+fn with_causes(error: &EmulatorError) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }
 
 /// Starts listening for Ctrl-C (and SIGTERM on Unix) at once, so that a signal sent as soon as
@@ -240,6 +286,7 @@ mod tests {
                 app_id: Some("app".into()),
                 api_key: Some("k".into()),
                 jwks_max_age: Some(60),
+                state: None,
             }
         );
     }

@@ -1,16 +1,20 @@
-//! Configuring and starting an emulator: address, port, app id, API key, JWKS caching, log size.
+//! Configuring and starting an emulator: address, port, app id, API key, JWKS caching, log size,
+//! and the saved state it starts from.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::Emulator;
 use super::context::Context;
 use super::error::EmulatorError;
 use super::http::{self, ServerHandle};
 use super::keys::{KeyRing, SigningKey};
 use super::settings::Settings;
-use super::{Emulator, store};
+use super::state::{CheckedState, EmulatorState, file};
+use super::store::{self, Store};
 use crate::secret::Secret;
 
 /// How many requests the log keeps by default (the oldest go first); see
@@ -44,6 +48,8 @@ pub struct EmulatorBuilder {
     api_key: Option<Secret>,
     jwks_max_age: Option<Duration>,
     log_capacity: Option<usize>,
+    state: Option<EmulatorState>,
+    state_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -55,6 +61,8 @@ impl fmt::Debug for EmulatorBuilder {
             .field("api_key", &self.api_key)
             .field("jwks_max_age", &self.jwks_max_age)
             .field("log_capacity", &self.log_capacity)
+            .field("state", &self.state)
+            .field("state_file", &self.state_file)
             .finish()
     }
 }
@@ -175,6 +183,64 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Starts from a saved state (see [`EmulatorState`]): its app id, API key, signing keys,
+    /// users, devices and magic links. An [`app_id`](Self::app_id) or [`api_key`](Self::api_key)
+    /// also set must be the state's.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use passage_identity::emulator::Emulator;
+    ///
+    /// let first = Emulator::start().await?;
+    /// let token = first.issue_token("user_1")?;
+    /// let state = first.export_state();
+    /// first.shutdown().await;
+    /// let second = Emulator::builder().state(state).start().await?;
+    /// assert_eq!(second.signing_kids()[0], jsonwebtoken::decode_header(&token).unwrap().kid.unwrap());
+    /// # Ok(()) }
+    /// ```
+    pub fn state(mut self, state: EmulatorState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Keeps the app in a file: when `path` exists the emulator starts from the state it holds
+    /// (else from [`state`](Self::state), or fresh), and it writes its state there at start,
+    /// on [`Emulator::save_state`] (`POST /emulator/v1/apps/{app_id}/state/save` over HTTP)
+    /// and on [`Emulator::shutdown`]. Writes are atomic: a temporary file in the same
+    /// directory, then renamed over `path`; on Unix the file is readable by its owner only.
+    ///
+    /// A file that holds no valid state of this version fails the start with
+    /// [`EmulatorError::InvalidState`] and is left as it was. The file holds the API key and
+    /// the private signing keys: keep it out of version control and never share it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use passage_identity::emulator::Emulator;
+    ///
+    /// let path = std::env::temp_dir().join(format!("doc-state-{}.json", std::process::id()));
+    /// let first = Emulator::builder().state_file(&path).start().await?;
+    /// let user = first.create_user_directly(Some("ada@example.com"), None)?;
+    /// let app_id = first.app_id().to_owned();
+    /// first.shutdown().await; // writes the file
+    ///
+    /// let second = Emulator::builder().state_file(&path).start().await?;
+    /// assert_eq!(second.app_id(), app_id);
+    /// assert_eq!(second.user(&user.id)?.email, "ada@example.com");
+    /// # second.shutdown().await;
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`Emulator::save_state`]: crate::emulator::Emulator::save_state
+    /// [`Emulator::shutdown`]: crate::emulator::Emulator::shutdown
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     /// Binds the port and starts serving in a task of the current Tokio runtime. The server runs
     /// on that runtime: keep it running while the emulator is used (as `#[tokio::test]` does).
     ///
@@ -191,38 +257,66 @@ impl EmulatorBuilder {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(EmulatorError::NoRuntime);
         }
-        let app_id = self.app_id.unwrap_or_else(|| store::random_id(24));
-        if app_id.is_empty()
-            || !app_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(EmulatorError::InvalidSetting {
-                setting: "app_id",
-                reason: format!("{app_id:?} must be letters, digits, '-' and '_' only"),
-            });
-        }
-        let api_key = self
-            .api_key
-            .unwrap_or_else(|| Secret::new(format!("emu_{}", store::random_id(40))));
-        let key = api_key.expose();
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(EmulatorError::InvalidSetting {
-                setting: "api_key",
-                reason: "must be printable ASCII without spaces".into(),
-            });
-        }
+        let restored = self.restored_state()?;
+        let (app_id, api_key, created_at, keys, store) = match restored {
+            Some(state) => (
+                state.app_id,
+                state.api_key,
+                Some(state.app_created_at),
+                state.keys,
+                state.store,
+            ),
+            None => {
+                let app_id = self.app_id.unwrap_or_else(|| store::random_id(24));
+                if let Some(reason) = app_id_problem(&app_id) {
+                    return Err(EmulatorError::InvalidSetting {
+                        setting: "app_id",
+                        reason: format!("{app_id:?} {reason}"),
+                    });
+                }
+                let api_key = self
+                    .api_key
+                    .unwrap_or_else(|| Secret::new(format!("emu_{}", store::random_id(40))));
+                if let Some(reason) = api_key_problem(api_key.expose()) {
+                    return Err(EmulatorError::InvalidSetting {
+                        setting: "api_key",
+                        reason: reason.into(),
+                    });
+                }
+                (
+                    app_id,
+                    api_key,
+                    None,
+                    vec![SigningKey::generate()?],
+                    Store::default(),
+                )
+            }
+        };
         let ip = self.bind_address.unwrap_or(Ipv4Addr::LOCALHOST.into());
         let listener = http::bind(SocketAddr::new(ip, self.port)).await?;
         let addr = listener.local_addr()?;
         let origin = format!("http://{}", url_address(addr));
-        let settings = Settings::new(app_id, api_key, origin, self.jwks_max_age);
-        let keys = KeyRing::new(SigningKey::generate()?);
+        let mut settings = Settings::new(app_id, api_key, origin, self.jwks_max_age);
+        if let Some(created_at) = created_at {
+            settings = settings.with_created_at(created_at);
+        }
+        let Some(signing) = keys.first().cloned() else {
+            return Err(EmulatorError::Crypto("no signing key"));
+        };
+        let ring = KeyRing::new(signing);
+        ring.replace(keys);
         let ctx = Arc::new(Context::new(
             settings,
-            keys,
+            ring,
+            store,
             self.log_capacity.unwrap_or(DEFAULT_REQUEST_LOG_CAPACITY),
+            self.state_file,
         ));
+        // At once, so that the app survives even a crash, and a file that cannot be written
+        // fails the start rather than the shutdown.
+        if ctx.state_file.is_some() {
+            ctx.save_state()?;
+        }
         let passage = ctx
             .settings
             .passage_builder()
@@ -236,6 +330,60 @@ impl EmulatorBuilder {
             server: Some(server),
         })
     }
+}
+
+impl EmulatorBuilder {
+    /// The state to start from: the state file's when it exists, else the one given, checked
+    /// against the app id and API key also set.
+    fn restored_state(&self) -> Result<Option<CheckedState>, EmulatorError> {
+        let (state, origin) = match &self.state_file {
+            Some(path) => match file::read(path)? {
+                Some(state) => (state, format!("the state file {}", path.display())),
+                None => match &self.state {
+                    Some(state) => (state.clone(), "the state".to_owned()),
+                    None => return Ok(None),
+                },
+            },
+            None => match &self.state {
+                Some(state) => (state.clone(), "the state".to_owned()),
+                None => return Ok(None),
+            },
+        };
+        let invalid = |reason: String| EmulatorError::InvalidState {
+            origin: origin.clone(),
+            reason,
+        };
+        let checked = state.check().map_err(invalid)?;
+        if let Some(app_id) = self.app_id.as_deref().filter(|id| *id != checked.app_id) {
+            return Err(invalid(format!(
+                "it holds app {:?}, not the app id {app_id:?} asked for",
+                checked.app_id
+            )));
+        }
+        if self
+            .api_key
+            .as_ref()
+            .is_some_and(|key| *key != checked.api_key)
+        {
+            return Err(invalid(
+                "it holds another API key than the one asked for".to_owned(),
+            ));
+        }
+        Ok(Some(checked))
+    }
+}
+
+/// What is wrong with an app id, if anything.
+pub(crate) fn app_id_problem(app_id: &str) -> Option<&'static str> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    (app_id.is_empty() || !app_id.chars().all(allowed))
+        .then_some("must be letters, digits, '-' and '_' only")
+}
+
+/// What is wrong with an API key, if anything (never showing it).
+pub(crate) fn api_key_problem(api_key: &str) -> Option<&'static str> {
+    (api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()))
+        .then_some("must be printable ASCII without spaces")
 }
 
 /// The address the URLs name: loopback for an unspecified (every-interface) address.

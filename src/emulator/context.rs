@@ -1,6 +1,7 @@
 //! What every request and the [`Emulator`](super::Emulator) handle share: the emulated app's
 //! settings, its store, its signing keys, the pending faults and the request log.
 
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::controls::faults::FaultQueue;
@@ -17,16 +18,28 @@ pub(crate) struct Context {
     pub(crate) keys: KeyRing,
     pub(crate) faults: FaultQueue,
     pub(crate) log: RequestLog,
+    /// Where the state is saved, if anywhere.
+    pub(crate) state_file: Option<PathBuf>,
+    /// Held while the state file is written, so that saves do not interleave.
+    pub(crate) saving: Mutex<()>,
 }
 
 impl Context {
-    pub(crate) fn new(settings: Settings, keys: KeyRing, log_capacity: usize) -> Self {
+    pub(crate) fn new(
+        settings: Settings,
+        keys: KeyRing,
+        store: Store,
+        log_capacity: usize,
+        state_file: Option<PathBuf>,
+    ) -> Self {
         Self {
             settings,
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(store),
             keys,
             faults: FaultQueue::default(),
             log: RequestLog::new(log_capacity),
+            state_file,
+            saving: Mutex::new(()),
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use super::Emulator;
 use super::error::EmulatorError;
 use super::store::events::{Client, EMULATOR_USER_AGENT};
-use super::store::{self, NewUser, UserChanges};
+use super::store::{self, NewUser, SentMagicLink, UserChanges, UserSeed};
 use crate::enums::{SocialConnectionType, UserStatus};
 use crate::raw::types;
 
@@ -184,6 +184,40 @@ impl Emulator {
             .store()
             .create_user(new, store::now())?
             .to_passage_user())
+    }
+
+    /// Creates a user without HTTP in any state a test needs: status, verified email or phone,
+    /// metadata, passkeys, past sign-ins. See [`UserSeed`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// use passage_identity::emulator::{Emulator, UserSeed};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let user = emulator.seed_user(UserSeed::new().phone("+15551234567").phone_verified(true))?;
+    /// assert!(user.phone_verified);
+    /// assert!(emulator.seed_user(UserSeed::new()).is_err(), "an email or a phone is needed");
+    /// # Ok(()) }
+    /// ```
+    pub fn seed_user(&self, seed: UserSeed) -> Result<types::PassageUser, EmulatorError> {
+        Ok(self.ctx.seed_user(seed)?)
+    }
+
+    /// Empties the app: no users, devices or magic links, no pending fault, an empty request
+    /// log. The app id, API key and signing keys stay, so tokens already issued still verify.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// emulator.create_user_directly(Some("ada@example.com"), None)?;
+    /// emulator.reset();
+    /// assert_eq!(emulator.user_count(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn reset(&self) {
+        self.ctx.reset();
     }
 
     /// Changes a user's email, phone or metadata without HTTP, with the checks of update-user
@@ -415,6 +449,34 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn magic_links(&self) -> Vec<types::MagicLink> {
+        self.ctx
+            .store()
+            .magic_links()
+            .iter()
+            .map(|sent| sent.link.clone())
+            .collect()
+    }
+
+    /// The magic links created so far, oldest first, with the language and channel they would
+    /// have been sent in. See [`SentMagicLink`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// let passage = emulator.passage();
+    /// passage
+    ///     .raw()
+    ///     .create_magic_link()
+    ///     .app_id(passage.app_id())
+    ///     .body_map(|b| b.phone(Some("+15551234567".to_owned())))
+    ///     .send()
+    ///     .await?;
+    /// let sent = &emulator.sent_magic_links()[0];
+    /// assert_eq!((sent.link.identifier.as_str(), sent.language.as_str()), ("+15551234567", "en"));
+    /// # Ok(()) }
+    /// ```
+    pub fn sent_magic_links(&self) -> Vec<SentMagicLink> {
         self.ctx.store().magic_links().to_vec()
     }
 }

@@ -1,6 +1,7 @@
 //! What can go wrong with the emulator itself, as opposed to the API errors it emulates.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use super::rejection::ApiError;
 use crate::ConfigError;
@@ -56,6 +57,31 @@ pub enum EmulatorError {
     /// No user has this id.
     #[error("the emulator has no user {0:?}")]
     UserNotFound(String),
+    /// A saved state (a state file, or JSON given to
+    /// [`EmulatorState::from_json`](super::EmulatorState::from_json)) cannot be used: it is
+    /// not a state, of another version, or of another app. A state file stays as it is.
+    #[error("{origin}: {reason}")]
+    InvalidState {
+        /// What held it: `the state file PATH`, or `the state`.
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The state file could not be read or written.
+    #[error("cannot {action} the state file {}", path.display())]
+    StateFile {
+        /// The file.
+        path: PathBuf,
+        /// `read` or `write`.
+        action: &'static str,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// There is no state file to save to: none was set with
+    /// [`EmulatorBuilder::state_file`](super::EmulatorBuilder::state_file).
+    #[error("the emulator has no state file: start it with one (--state FILE) to save its state")]
+    NoStateFile,
     /// The emulated service turned the input down, as it would over HTTP.
     #[error("the emulator rejected the input ({code}): {message}")]
     Rejected {

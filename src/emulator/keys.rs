@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
 use super::error::EmulatorError;
+use crate::secret::Secret;
 
 /// An RSA 2048 signing key with its key id, as Passage publishes in an app's JWKS.
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct SigningKey {
     encoding: EncodingKey,
     jwk: serde_json::Value,
     public_pem: String,
+    /// PKCS#8 PEM, kept for the saved state.
+    private_pem: Secret,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -41,6 +44,25 @@ impl SigningKey {
     pub fn generate() -> Result<Self, EmulatorError> {
         let pair = KeyPair::generate(KeySize::Rsa2048)
             .map_err(|_| EmulatorError::Crypto("RSA key generation failed"))?;
+        Self::from_pair(uuid::Uuid::new_v4().simple().to_string(), &pair)
+    }
+
+    /// A key read back from a saved state: its `kid` and its PKCS#8 PEM (`PRIVATE KEY`). The
+    /// error says what is wrong without showing any of the key.
+    pub(crate) fn from_private_pem(kid: &str, private_pem: &str) -> Result<Self, String> {
+        if kid.is_empty() {
+            return Err("a signing key has an empty kid".to_owned());
+        }
+        let unreadable = || format!("signing key {kid:?} is not a PKCS#8 PEM RSA private key");
+        let parsed = pem::parse(private_pem).map_err(|_| unreadable())?;
+        if parsed.tag() != "PRIVATE KEY" {
+            return Err(unreadable());
+        }
+        let pair = KeyPair::from_pkcs8(parsed.contents()).map_err(|_| unreadable())?;
+        Self::from_pair(kid.to_owned(), &pair).map_err(|e| format!("signing key {kid:?}: {e}"))
+    }
+
+    fn from_pair(kid: String, pair: &KeyPair) -> Result<Self, EmulatorError> {
         let pkcs8 = pair
             .as_der()
             .map_err(|_| EmulatorError::Crypto("RSA key encoding failed"))?;
@@ -51,7 +73,6 @@ impl SigningKey {
             .map_err(|_| EmulatorError::Crypto("RSA public key encoding failed"))?;
         let public_pem = to_pem("PUBLIC KEY", spki.as_ref());
         let components = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
-        let kid = uuid::Uuid::new_v4().simple().to_string();
         let jwk = serde_json::json!({
             "kty": "RSA",
             "use": "sig",
@@ -65,7 +86,13 @@ impl SigningKey {
             encoding,
             jwk,
             public_pem,
+            private_pem: Secret::new(pem),
         })
+    }
+
+    /// The private key as PKCS#8 PEM, for the saved state.
+    pub(crate) fn private_key_pem(&self) -> &str {
+        self.private_pem.expose()
     }
 
     /// The key id (`kid`) tokens signed with this key carry.
@@ -229,6 +256,24 @@ impl KeyRing {
             keys.older.insert(0, previous);
         } else {
             keys.older.clear();
+        }
+    }
+
+    /// Every published key, newest (the signing key) first.
+    pub(crate) fn all(&self) -> Vec<SigningKey> {
+        self.read().all().cloned().collect()
+    }
+
+    /// Publishes `keys` instead of the current ones: the first signs, the others stay published
+    /// (newest first). Nothing changes when `keys` is empty.
+    pub(crate) fn replace(&self, keys: Vec<SigningKey>) {
+        let mut keys = keys.into_iter();
+        if let Some(signing) = keys.next() {
+            let mut published = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+            *published = Published {
+                signing,
+                older: keys.collect(),
+            };
         }
     }
 

@@ -33,15 +33,23 @@
 //!   while users are being created;
 //! - the JWKS at `{auth_base}/v1/apps/{app_id}/.well-known/jwks.json` and RS256 tokens with
 //!   Passage's claims; key rotation;
-//! - `POST /emulator/v1/apps/{app_id}/tokens` (behind the API key), which issues a token over
-//!   HTTP for tests written in other languages;
-//! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
+//! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets;
+//! - a control API under `/emulator/v1/apps/{app_id}` (behind the API key) that does over HTTP
+//!   what this handle does, for tests written in other languages: tokens, keys, seeded users,
+//!   devices, sign-ins, faults, the request log, magic links, reset and saved state (documented
+//!   in `openapi/emulator-control.yaml`);
+//! - saved state ([`EmulatorState`], [`EmulatorBuilder::state_file`]): the app id, API key,
+//!   signing keys, users and magic links kept across restarts, for local development.
 
 // The layout, by role:
 // - `http/`: the server: router and serving, connections a fault can cut, the API key check,
 //   and the outer layers that apply the test controls;
-// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, the token endpoint;
-// - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules;
+// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, and `control/`,
+//   the emulator's own control API;
+// - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules,
+//   seeded users and the store as saved state;
+// - `state/`: the app as saved state (`EmulatorState`) and the state file;
+// - `actions.rs`: what the handle and the control API both do, once;
 // - `controls/`: the test controls: faults, the request log, what the log redacts;
 // - `keys.rs`, `tokens.rs`: signing keys and token issuing;
 // - `settings.rs`: the emulated app; `context.rs`: what the requests and the handle share;
@@ -50,6 +58,7 @@
 //   `error.rs`: the emulator's own errors;
 // - here, `direct.rs` and `builder.rs`: the public handle, its direct access to the store, and
 //   its builder.
+mod actions;
 mod api;
 mod builder;
 mod context;
@@ -61,6 +70,7 @@ mod http;
 mod keys;
 mod rejection;
 mod settings;
+mod state;
 mod store;
 mod tokens;
 
@@ -75,6 +85,8 @@ pub use controls::redact::REDACTED;
 pub use direct::{RefreshTokenRevocations, SignIn};
 pub use error::EmulatorError;
 pub use keys::{SigningKey, jwks_document};
+pub use state::{EmulatorState, STATE_VERSION};
+pub use store::{SentMagicLink, UserSeed};
 pub use tokens::TokenOptions;
 
 use context::Context;
@@ -313,9 +325,7 @@ impl Emulator {
     /// # Ok(()) }
     /// ```
     pub fn rotate_keys(&self, keep_old: bool) -> Result<(), EmulatorError> {
-        let key = SigningKey::generate()?;
-        self.ctx.keys.rotate(key, keep_old);
-        Ok(())
+        self.ctx.rotate_keys(keep_old)
     }
 
     /// The key ids in the JWKS, newest (the signing key) first.
@@ -429,7 +439,9 @@ impl Emulator {
     }
 
     /// Stops the server and waits for it: the port is closed and idle connections too; requests
-    /// in flight are waited for up to 5 seconds, then left to finish on their own.
+    /// in flight are waited for up to 5 seconds, then left to finish on their own. With a
+    /// [state file](EmulatorBuilder::state_file), then writes it; a failure to is logged (with
+    /// `tracing`): [`Emulator::shutdown_and_save`] returns it instead.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -440,9 +452,29 @@ impl Emulator {
     /// assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     /// # Ok(()) }
     /// ```
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
+        if let Err(error) = self.shutdown_and_save().await {
+            tracing::error!(%error, "the Passage emulator could not save its state");
+        }
+    }
+
+    /// Stops the server as [`Emulator::shutdown`] does, then writes the state file if there is
+    /// one, and says whether that worked.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), passage_identity::emulator::EmulatorError> {
+    /// let emulator = passage_identity::emulator::Emulator::start().await?;
+    /// emulator.shutdown_and_save().await?; // no state file: nothing to write
+    /// # Ok(()) }
+    /// ```
+    pub async fn shutdown_and_save(mut self) -> Result<(), EmulatorError> {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
+        }
+        match self.ctx.save_state() {
+            Err(EmulatorError::NoStateFile) => Ok(()),
+            other => other.map(|_| ()),
         }
     }
 }

@@ -35,6 +35,12 @@ impl Settings {
         }
     }
 
+    /// The same app, created at `created_at` (an app restored from its saved state).
+    pub(crate) fn with_created_at(mut self, created_at: DateTime<Utc>) -> Self {
+        self.created_at = created_at;
+        self
+    }
+
     pub(crate) fn app_id(&self) -> &str {
         &self.app_id
     }

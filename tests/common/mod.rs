@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod fixtures;
 pub mod recorder;
+pub mod scripts;
 pub mod users;
 
 /// A fresh emulator on a free port.

@@ -9,18 +9,19 @@ use serde_json::Value;
 const BINARY: &str = env!("CARGO_BIN_EXE_passage-emulator");
 
 /// The environment variables the binary reads; none is inherited from the test's environment.
-const VARIABLES: [&str; 5] = [
+const VARIABLES: [&str; 6] = [
     "PASSAGE_EMULATOR_PORT",
     "PASSAGE_EMULATOR_BIND",
     "PASSAGE_EMULATOR_APP_ID",
     "PASSAGE_EMULATOR_API_KEY",
     "PASSAGE_EMULATOR_JWKS_MAX_AGE",
+    "PASSAGE_EMULATOR_STATE",
 ];
 
 const WARNING: &str = "no real security";
 
 /// The binary with `args` and exactly the `env` variables of its own, and no standard input.
-fn binary(args: &[&str], env: &[(&str, &str)]) -> Command {
+pub fn binary(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(BINARY);
     for name in VARIABLES {
         command.env_remove(name);
@@ -33,18 +34,18 @@ fn binary(args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 /// The running binary; killed when dropped, so a failing test leaves nothing behind.
-struct Running {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-    stderr: BufReader<ChildStderr>,
+pub struct Running {
+    pub child: Child,
+    pub stdout: BufReader<ChildStdout>,
+    pub stderr: BufReader<ChildStderr>,
 }
 
 impl Running {
-    fn start(args: &[&str]) -> Self {
+    pub fn start(args: &[&str]) -> Self {
         Self::start_with(args, &[])
     }
 
-    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = binary(args, env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -60,7 +61,7 @@ impl Running {
     }
 
     /// Stderr up to and including the "serving" line, written once the JSON line is out.
-    fn stderr_until_serving(&mut self) -> String {
+    pub fn stderr_until_serving(&mut self) -> String {
         let mut all = String::new();
         loop {
             let mut line = String::new();
@@ -77,7 +78,7 @@ impl Running {
     }
 
     /// The first line on stdout, as JSON.
-    fn json_line(&mut self) -> Value {
+    pub fn json_line(&mut self) -> Value {
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("a line on stdout");
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
@@ -216,7 +217,7 @@ fn help_and_version_print_on_stdout_and_exit_0() {
 }
 
 #[test]
-fn help_names_every_environment_variable_and_the_token_endpoint() {
+fn help_names_every_environment_variable_the_token_endpoint_and_the_state_file() {
     let output = binary(&["--help"], &[]).output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
     for expected in VARIABLES.iter().chain(&[
@@ -224,6 +225,8 @@ fn help_names_every_environment_variable_and_the_token_endpoint() {
         "[default: 127.0.0.1]",
         "[default: 8787]",
         "/emulator/v1/apps/{app_id}/tokens",
+        "--state <FILE>",
+        "openapi/emulator-control.yaml",
     ]) {
         assert!(help.contains(expected), "{expected}: {help}");
     }

@@ -7,7 +7,7 @@ use super::app_info::MAGIC_LINK_TTL_SECONDS;
 use crate::emulator::rejection::ApiError;
 use crate::emulator::settings::Settings;
 use crate::emulator::store::input::{check_relative_path, given, normalize_email, normalize_phone};
-use crate::emulator::store::{NewUser, Store, random_id};
+use crate::emulator::store::{NewUser, SentMagicLink, Store, random_id};
 use crate::enums::{MagicLinkType, UserStatus};
 use crate::raw::types;
 
@@ -16,6 +16,9 @@ use crate::raw::types;
 const DEFAULT_TTL_MINUTES: i64 = MAGIC_LINK_TTL_SECONDS / 60;
 
 const LANGUAGES: &[&str] = &["de", "en", "es", "it", "pl", "pt", "zh"];
+
+/// The language of a link that does not ask for one: the app's default (see get-app).
+const DEFAULT_LANGUAGE: &str = "en";
 
 /// The body of create-magic-link, read leniently so that each mistake gets its own message.
 #[derive(Debug, Deserialize)]
@@ -85,7 +88,7 @@ pub(crate) fn create(
     let email = given(request.email.as_deref());
     let phone = given(request.phone.as_deref());
     let user_id = given(request.user_id.as_deref());
-    let (user_id, identifier) = match (email, phone, user_id) {
+    let (user_id, identifier, channel) = match (email, phone, user_id) {
         (Some(email), None, None) => {
             if channel.is_some_and(|c| c != "email") {
                 return Err(ApiError::invalid_request(
@@ -94,7 +97,7 @@ pub(crate) fn create(
             }
             let email = normalize_email(email)?;
             let id = find_or_create(store, type_.clone(), Some(&email), None, now)?;
-            (id, email)
+            (id, email, types::MagicLinkChannel::Email)
         }
         (None, Some(phone), None) => {
             if channel.is_some_and(|c| c != "phone") {
@@ -104,24 +107,24 @@ pub(crate) fn create(
             }
             let phone = normalize_phone(phone)?;
             let id = find_or_create(store, type_.clone(), None, Some(&phone), now)?;
-            (id, phone)
+            (id, phone, types::MagicLinkChannel::Phone)
         }
         (None, None, Some(user_id)) => {
             let channel = channel.ok_or_else(|| {
                 ApiError::invalid_request("a magic link by user_id needs a channel: email or phone")
             })?;
             let user = store.user(user_id)?;
-            let identifier = if channel == "email" {
-                &user.email
+            let (identifier, channel) = if channel == "email" {
+                (&user.email, types::MagicLinkChannel::Email)
             } else {
-                &user.phone
+                (&user.phone, types::MagicLinkChannel::Phone)
             };
             if identifier.is_empty() {
                 return Err(ApiError::invalid_request(format!(
                     "user {user_id:?} has no {channel} to send a magic link to"
                 )));
             }
-            (user.id.clone(), identifier.clone())
+            (user.id.clone(), identifier.clone(), channel)
         }
         _ => {
             return Err(ApiError::invalid_request(
@@ -143,7 +146,15 @@ pub(crate) fn create(
         type_,
         user_id,
     };
-    store.push_magic_link(link.clone());
+    let language = request
+        .language
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned());
+    store.push_magic_link(SentMagicLink {
+        link: link.clone(),
+        language,
+        channel,
+    });
     Ok(link)
 }
 

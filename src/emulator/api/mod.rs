@@ -1,5 +1,6 @@
 //! The handlers of the emulated service: the Management API and the magic links and app info it
-//! serves, the JWKS, and the emulator's token endpoint.
+//! serves, the JWKS, and the emulator's own control API (tokens, keys, users, faults, the request
+//! log, magic links, saved state).
 //!
 //! Handlers take the shared [`Context`](super::context::Context), read and change the store, and
 //! answer with the generated types of [`crate::raw::types`] or a
@@ -7,6 +8,7 @@
 //! [`super::http`].
 
 mod app_info;
+pub(crate) mod control;
 mod magic_links;
 pub(crate) mod management;
 pub(crate) mod tokens;

@@ -1,7 +1,8 @@
 //! The HTTP server: binding on loopback, the router with its layers, serving and shutting down.
 //!
-//! Requests pass the request log, then fault injection, then (for the Management API and the
-//! token endpoint) the API key check, before the handlers of [`super::api`] see them.
+//! Requests pass the request log, then fault injection, then (for the Management API) the API
+//! key check, before the handlers of [`super::api`] see them. The control API has the API key
+//! check but neither of the others: the test's own controls are not what it tests.
 
 mod access;
 mod connection;
@@ -15,12 +16,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::from_fn_with_state;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::api::{management, tokens};
+use super::api::{control, management, tokens};
 use super::context::Context;
 use super::error::EmulatorError;
 use super::rejection::ApiError;
@@ -41,7 +42,10 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, EmulatorError>
 pub(crate) fn router(ctx: Arc<Context>) -> Router {
     // The last layer added runs first: the API key before anything else.
     let behind_api_key = management::routes()
-        .merge(tokens::control_routes())
+        .route_layer(from_fn_with_state(ctx.clone(), access::require_app))
+        .route_layer(from_fn_with_state(ctx.clone(), access::require_api_key));
+    let controls = control::routes()
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(from_fn_with_state(ctx.clone(), access::require_app))
         .route_layer(from_fn_with_state(ctx.clone(), access::require_api_key));
     let public =
@@ -52,13 +56,16 @@ pub(crate) fn router(ctx: Arc<Context>) -> Router {
         .fallback(|request: Request| async move {
             ApiError::route_not_found(request.method().as_str(), request.uri().path())
         })
-        .method_not_allowed_fallback(|request: Request| async move {
-            ApiError::method_not_allowed(request.method().as_str(), request.uri().path())
-                .into_response()
-        })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(ctx.clone(), layers::inject_fault))
         .layer(from_fn_with_state(ctx.clone(), layers::record))
+        // After the layers, so that they do not apply to it.
+        .merge(controls)
         .with_state(ctx)
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    ApiError::method_not_allowed(request.method().as_str(), request.uri().path()).into_response()
 }
 
 /// A running server.

@@ -69,6 +69,11 @@ impl Events {
         self.0.truncate(MAX_RECENT_EVENTS);
     }
 
+    /// Events saved earlier, newest first (as [`to_vec`](Self::to_vec) gives them).
+    pub(crate) fn from_newest_first(events: Vec<types::UserEvent>) -> Self {
+        Self(events.into())
+    }
+
     /// The events as the user record shows them, newest first.
     pub(crate) fn to_vec(&self) -> Vec<types::UserEvent> {
         self.0.iter().cloned().collect()

@@ -9,6 +9,9 @@
 pub(crate) mod events;
 pub(crate) mod input;
 pub(crate) mod listing;
+mod seed;
+mod sent_link;
+pub(crate) mod snapshot;
 mod user;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +25,8 @@ use crate::enums::{SocialConnectionType, UserEventAction, UserStatus, WebAuthnTy
 use crate::raw::types;
 use events::{Client, EventDetails, Events};
 use input::{given, normalize_email, normalize_phone};
+pub use seed::UserSeed;
+pub use sent_link::SentMagicLink;
 pub(crate) use user::{Metadata, NewUser, Revocations, UserChanges, UserRecord};
 
 /// How many listing anchors are remembered (the oldest are forgotten first).
@@ -53,7 +58,7 @@ pub(crate) struct Store {
     next_seq: u64,
     /// Listing anchor (Unix seconds) → the `seq` below which users existed when it was handed out.
     anchors: BTreeMap<i64, u64>,
-    magic_links: Vec<types::MagicLink>,
+    magic_links: Vec<SentMagicLink>,
 }
 
 impl Store {
@@ -418,12 +423,12 @@ impl Store {
     }
 
     /// Keeps a magic link that was created.
-    pub(crate) fn push_magic_link(&mut self, link: types::MagicLink) {
+    pub(crate) fn push_magic_link(&mut self, link: SentMagicLink) {
         self.magic_links.push(link);
     }
 
     /// The magic links created so far, oldest first.
-    pub(crate) fn magic_links(&self) -> &[types::MagicLink] {
+    pub(crate) fn magic_links(&self) -> &[SentMagicLink] {
         &self.magic_links
     }
 
