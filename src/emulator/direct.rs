@@ -466,11 +466,7 @@ impl Emulator {
     /// let emulator = passage_identity::emulator::Emulator::start().await?;
     /// let passage = emulator.passage();
     /// passage
-    ///     .raw()
-    ///     .create_magic_link()
-    ///     .app_id(passage.app_id())
-    ///     .body_map(|b| b.phone(Some("+15551234567".to_owned())))
-    ///     .send()
+    ///     .create_magic_link(passage_identity::CreateMagicLink::phone("+15551234567"))
     ///     .await?;
     /// let sent = &emulator.sent_magic_links()[0];
     /// assert_eq!((sent.link.identifier.as_str(), sent.language.as_str()), ("+15551234567", "en"));

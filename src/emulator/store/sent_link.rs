@@ -16,16 +16,13 @@ use crate::raw::types;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use passage_identity::raw::types::MagicLinkChannel;
+/// use passage_identity::CreateMagicLink;
+/// use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
 ///
 /// let emulator = passage_identity::emulator::Emulator::start().await?;
 /// let passage = emulator.passage();
 /// passage
-///     .raw()
-///     .create_magic_link()
-///     .app_id(passage.app_id())
-///     .body_map(|b| b.email(Some("ada@example.com".to_owned())).language(Some("de".to_owned())))
-///     .send()
+///     .create_magic_link(CreateMagicLink::email("ada@example.com").language(MagicLinkLanguage::De))
 ///     .await?;
 /// let sent = &emulator.sent_magic_links()[0];
 /// assert_eq!((sent.language.as_str(), sent.channel), ("de", MagicLinkChannel::Email));
