@@ -10,6 +10,7 @@
 //! it, and parsers disagree on which of the two values wins).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -116,15 +117,16 @@ pub(crate) fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<()
 }
 
 /// The names of the top-level members this library does not use, to refuse one given twice.
+/// A set, not a list: a header of many distinct names, sent before any signature is checked,
+/// costs one lookup per name rather than one comparison per pair.
 #[derive(Default)]
-pub(crate) struct OtherNames<'a>(Vec<Cow<'a, str>>);
+pub(crate) struct OtherNames<'a>(HashSet<Cow<'a, str>>);
 
 impl<'a> OtherNames<'a> {
     pub(crate) fn add<E: de::Error>(&mut self, name: Cow<'a, str>) -> Result<(), E> {
-        if self.0.contains(&name) {
+        if !self.0.insert(name) {
             return Err(E::custom("a member is given twice"));
         }
-        self.0.push(name);
         Ok(())
     }
 }
