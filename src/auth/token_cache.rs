@@ -116,8 +116,7 @@ pub(crate) struct Entry {
 impl Entry {
     /// Whether `exp` and `nbf` still hold at `now` (Unix seconds), as the full check has them.
     fn in_time(&self, now: i64, leeway: i64) -> bool {
-        now < self.exp.saturating_add(leeway)
-            && self.nbf.is_none_or(|nbf| now.saturating_add(leeway) >= nbf)
+        super::verify::in_time(self.exp, self.nbf, now, leeway).is_ok()
     }
 }
 

@@ -307,15 +307,8 @@ impl Rules {
             .exp
             .ok_or(AuthError::MissingClaim { claim: "exp" })?
             .0;
-        if now >= exp.saturating_add(leeway) {
-            return Err(AuthError::Expired { expired_at: exp });
-        }
         let nbf = claims.nbf.map(|n| n.0);
-        if let Some(nbf) = nbf
-            && now.saturating_add(leeway) < nbf
-        {
-            return Err(AuthError::NotYetValid { not_before: nbf });
-        }
+        in_time(exp, nbf, now, leeway)?;
         let iss = claims.iss.ok_or(AuthError::MissingClaim { claim: "iss" })?;
         if *iss != *self.issuer {
             return Err(AuthError::WrongIssuer);
@@ -432,6 +425,20 @@ pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
         Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
         Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
     }
+}
+
+/// Rule 7: `exp` and `nbf` hold at `now` (Unix seconds), give or take `leeway` seconds. The one
+/// time rule, for full validations and for hits of the verified-token cache alike.
+pub(crate) fn in_time(exp: i64, nbf: Option<i64>, now: i64, leeway: i64) -> Result<(), AuthError> {
+    if now >= exp.saturating_add(leeway) {
+        return Err(AuthError::Expired { expired_at: exp });
+    }
+    if let Some(nbf) = nbf
+        && now.saturating_add(leeway) < nbf
+    {
+        return Err(AuthError::NotYetValid { not_before: nbf });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
