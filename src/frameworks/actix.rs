@@ -114,6 +114,22 @@ fn claims(request: &HttpRequest) -> LocalBoxFuture<'static, Result<Claims, actix
     })
 }
 
+/// The user of the request: the one the middleware found, else checked now (the user id only,
+/// without reading the other claims).
+fn user(request: &HttpRequest) -> LocalBoxFuture<'static, Result<PassageUser, actix_web::Error>> {
+    if let Some(user) = request.extensions().get::<PassageUser>() {
+        let user = user.clone();
+        return Box::pin(async { Ok(user) });
+    }
+    let checked = passage_of(request).map(|passage| passage.authenticate_request(request));
+    Box::pin(async move {
+        checked?
+            .await
+            .map(PassageUser)
+            .map_err(|error| AuthRejection::from(error).into())
+    })
+}
+
 /// The `Passage` of the app data, as `Passage` or `web::Data<Passage>`.
 fn passage_of(request: &HttpRequest) -> Result<Passage, actix_web::Error> {
     request
@@ -158,8 +174,7 @@ impl FromRequest for PassageUser {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let checked = claims(request);
-        Box::pin(async move { checked.await.map(|claims| Self(claims.sub)) })
+        user(request)
     }
 }
 

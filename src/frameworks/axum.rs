@@ -52,9 +52,11 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims =
-            <PassageClaims as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        Ok(claims.into())
+        if let Some(user) = parts.extensions.get::<PassageUser>() {
+            return Ok(user.clone());
+        }
+        let passage = Passage::from_ref(state);
+        Ok(Self(passage.authenticate_request(&*parts).await?))
     }
 }
 
