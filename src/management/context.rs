@@ -1,6 +1,5 @@
 //! [`CallContext`]: the state the generated client carries for its hooks.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -14,7 +13,8 @@ use crate::secret::Secret;
 /// It is the generated client's "inner" value; `Debug` never shows the key.
 #[derive(Clone, Debug)]
 pub struct CallContext {
-    api_key: Option<Arc<Secret>>,
+    /// `Bearer <key>`, made once and marked sensitive (its `Debug` shows `Sensitive`).
+    authorization: Option<HeaderValue>,
     /// The path of the API base URL without a trailing `/` (`/v1`), below which every
     /// operation's path lies.
     pub(crate) base_path: String,
@@ -39,7 +39,7 @@ impl CallContext {
         timeouts: Timeouts,
     ) -> Self {
         Self {
-            api_key: api_key.map(Arc::new),
+            authorization: api_key.and_then(|key| bearer(&key)),
             base_path: base_path.to_owned(),
             retry,
             timeouts,
@@ -48,9 +48,18 @@ impl CallContext {
 
     /// `Bearer <key>`, marked sensitive so that no HTTP log shows it; `None` without a key.
     pub(crate) fn authorization(&self) -> Option<HeaderValue> {
-        let key = self.api_key.as_ref()?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose())).ok()?;
-        value.set_sensitive(true);
-        Some(value)
+        self.authorization.clone()
     }
+
+    /// Whether an API key is configured.
+    pub(crate) fn has_api_key(&self) -> bool {
+        self.authorization.is_some()
+    }
+}
+
+/// The `Authorization` value of `key`; the builder has checked that it can be a header value.
+fn bearer(key: &Secret) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }

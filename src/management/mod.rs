@@ -69,21 +69,20 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest [`PassageBuilder::call_timeout`](crate::PassageBuilder::call_timeout) accepted.
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(900);
 
-/// What every management call needs: the app id, the generated client (which carries the key and
-/// the retry policy), and whether a key is there at all. Owned by the `Passage` value; cheap to
+/// What every management call needs: the app id and the generated client (which carries the key,
+/// if there is one, and the retry policy). Owned by the `Passage` value; cheap to
 /// clone (the HTTP client inside is shared).
 #[derive(Clone)]
 pub(crate) struct Client {
     app_id: String,
     raw: raw::Client,
-    has_api_key: bool,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("app_id", &self.app_id)
-            .field("has_api_key", &self.has_api_key)
+            .field("has_api_key", &self.has_api_key())
             .finish_non_exhaustive()
     }
 }
@@ -98,12 +97,14 @@ impl Client {
         timeouts: Timeouts,
         http: reqwest::Client,
     ) -> Self {
-        let has_api_key = api_key.is_some();
         Self {
             app_id: app_id.to_owned(),
             raw: transport::raw_client(api_key, api_base_url, retry, timeouts, http),
-            has_api_key,
         }
+    }
+
+    pub(crate) fn has_api_key(&self) -> bool {
+        progenitor_client::ClientInfo::inner(&self.raw).has_api_key()
     }
 
     pub(crate) fn app_id(&self) -> &str {

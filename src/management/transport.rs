@@ -74,7 +74,7 @@ async fn call_recorded<T, F>(
 where
     F: Future<Output = Result<ResponseValue<T>, super::raw::Error<ApiError>>>,
 {
-    if !client.has_api_key {
+    if !client.has_api_key() {
         return Err((ManagementError::MissingApiKey, CallRecord::default()));
     }
     match record::recorded(request).await {
