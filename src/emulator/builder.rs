@@ -375,8 +375,7 @@ impl EmulatorBuilder {
 
 /// What is wrong with an app id, if anything.
 pub(crate) fn app_id_problem(app_id: &str) -> Option<&'static str> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    (app_id.is_empty() || !app_id.chars().all(allowed))
+    (app_id.is_empty() || !app_id.chars().all(crate::management::is_id_char))
         .then_some("must be letters, digits, '-' and '_' only")
 }
 

@@ -43,6 +43,7 @@ pub use retry::{MAX_BACKOFF, MAX_RETRIES, MAX_RETRY_AFTER, RetryPolicy};
 pub use transport::{PASSAGE_VERSION_HEADER, REQUEST_ID_HEADER};
 
 pub(crate) use context::Timeouts;
+pub(crate) use input::is_id_char;
 #[cfg(feature = "emulator")]
 pub(crate) use input::relative_path_problem;
 pub(crate) use transport::default_headers;

@@ -611,10 +611,7 @@ impl PassageBuilder {
         if app_id.is_empty() {
             return Err(ConfigError::EmptyAppId);
         }
-        if !app_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !app_id.chars().all(management::is_id_char) {
             return Err(ConfigError::InvalidAppId(app_id));
         }
         if let Some(key) = &self.api_key {
