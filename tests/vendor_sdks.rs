@@ -64,6 +64,7 @@ const SHARED_CHECKS: &[&str] = &[
     "validate_jwt_tampered_claims",
     "validate_jwt_garbage",
     "validate_jwt_expired",
+    "recent_events_register_and_login",
     "delete",
 ];
 

@@ -333,6 +333,19 @@ async function main() {
     expect((await passage.auth.validateJwt(token)) === ada.id, "another subject");
     expect((await passage.auth.validateJwt(await issueToken(grace.id, 60))) === grace.id, "another subject");
   });
+  // Ada was created through the SDK, then got one token: a register event, then a login event.
+  await check("recent_events_register_and_login", async () => {
+    const events = (await passage.user.get(ada.id)).recent_events;
+    expect(events.map((e) => e.action).join(",") === "login,register", events);
+    for (const event of events) {
+      expect(event.type === event.action && event.status === "complete", event);
+      expect(event.created_at instanceof Date && event.completed_at instanceof Date, event);
+      expect(event.ip_addr === "127.0.0.1" && event.user_agent.length > 0, event);
+      expect(typeof event.user_agent_display === "string" && event.social_login_type === null, event);
+      expect(typeof event.id === "string" && event.id.length === 24, event);
+    }
+    expect(events[0].created_at >= events[1].created_at, events);
+  });
   await check("valid_auth_token_deprecated", async () => {
     expect((await passage.validAuthToken(token)) === ada.id, "another subject");
   });

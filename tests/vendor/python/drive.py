@@ -13,6 +13,7 @@ import json
 import sys
 import time
 import traceback
+from datetime import datetime
 import urllib.request
 
 import jwt as pyjwt
@@ -32,6 +33,9 @@ from passageidentity import (
     UserStatus,
 )
 from passageidentity.openapi_client.configuration import Configuration
+from passageidentity.openapi_client.models.user_event_action import UserEventAction
+from passageidentity.openapi_client.models.user_event_status import UserEventStatus
+from passageidentity.openapi_client.models.user_recent_event import UserRecentEvent
 
 SDK_AUTH_ORIGIN = "https://auth.passage.id"
 
@@ -295,6 +299,18 @@ with check("validate_jwt"):
     token = issue_token(ada.id, 3600)
     expect(passage.auth.validate_jwt(token) == ada.id, "another subject")
     expect(passage.auth.validate_jwt(issue_token(grace.id, 60)) == grace.id, "another subject")
+
+# Ada was created through the SDK, then got one token: a register event, then a login event.
+with check("recent_events_register_and_login"):
+    events = passage.user.get(ada.id).recent_events
+    expect(all(isinstance(e, UserRecentEvent) for e in events), events)
+    expect([e.action for e in events] == [UserEventAction.LOGIN, UserEventAction.REGISTER], events)
+    for event in events:
+        expect(event.type == event.action.value and event.status == UserEventStatus.COMPLETE, event)
+        expect(isinstance(event.created_at, datetime) and isinstance(event.completed_at, datetime), event)
+        expect(event.ip_addr == "127.0.0.1" and event.user_agent != "", event)
+        expect(event.social_login_type is None and len(event.id) == 24, event)
+    expect(events[0].created_at >= events[1].created_at, events)
 
 with check("validate_jwt_tampered_signature"):
     head, body, signature = token.split(".")
