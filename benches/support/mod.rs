@@ -12,3 +12,9 @@ pub fn criterion() -> Criterion {
         .measurement_time(Duration::from_secs(3))
         .sample_size(30)
 }
+
+/// Whether this is `cargo bench` (which passes `--bench`) rather than `cargo test`, which runs
+/// every benchmark once.
+pub fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
