@@ -1,5 +1,5 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
-//! listing, tokens and keys, faults, the request log, concurrency, stopping, and the binary.
+//! listing, tokens and keys, faults, the request log, concurrency, stopping, the binary, and the sign-in page.
 //!
 //! Run with `cargo test --test emulator`.
 
@@ -25,6 +25,8 @@ mod listing;
 mod magic_links;
 #[path = "emulator/request_log.rs"]
 mod request_log;
+#[path = "emulator/sign_in.rs"]
+mod sign_in;
 #[path = "emulator/tokens.rs"]
 mod tokens;
 #[path = "emulator/users.rs"]

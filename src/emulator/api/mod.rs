@@ -1,5 +1,5 @@
 //! The handlers of the emulated service: the Management API and the magic links and app info it
-//! serves, the JWKS, and the emulator's token endpoint.
+//! serves, the JWKS, the emulator's token endpoint, and its sign-in page for local development.
 //!
 //! Handlers take the shared [`Context`](super::context::Context), read and change the store, and
 //! answer with the generated types of [`crate::raw::types`] or a
@@ -9,4 +9,5 @@
 mod app_info;
 mod magic_links;
 pub(crate) mod management;
+pub(crate) mod sign_in;
 pub(crate) mod tokens;
