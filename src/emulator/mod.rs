@@ -36,11 +36,14 @@
 //! - `POST /emulator/v1/apps/{app_id}/tokens` (behind the API key), which issues a token over
 //!   HTTP for tests written in other languages;
 //! - faults ([`Fault`]) and a request log ([`RecordedRequest`]) without secrets.
+//! - a sign-in page for local development, `GET {auth_base}/emulator/sign-in?redirect_to=URL`,
+//!   that sets the `psg_auth_token` cookie for a user picked in the browser (no API key).
 
 // The layout, by role:
 // - `http/`: the server: router and serving, connections a fault can cut, the API key check,
 //   and the outer layers that apply the test controls;
-// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, the token endpoint;
+// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, the token endpoint,
+//   the sign-in page;
 // - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules;
 // - `controls/`: the test controls: faults, the request log, what the log redacts;
 // - `keys.rs`, `tokens.rs`: signing keys and token issuing;
