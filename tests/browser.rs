@@ -5,8 +5,8 @@
 //!
 //! It needs Debian's `chromium` and `chromium-driver` (`/usr/bin/chromium`,
 //! `/usr/bin/chromedriver`; `PASSAGE_CHROMIUM` and `PASSAGE_CHROMEDRIVER` name others), which
-//! `cargo xtask test` installs, and the example built (`cargo build --example axum`, which
-//! `cargo xtask test` does too). Without them it fails, saying what is missing.
+//! `cargo xtask test` installs. Without them it fails, saying what to install. It builds the
+//! example itself with cargo.
 //!
 //! Screenshots of the sign-in page (as opened, and after creating a user) and of the signed-in
 //! example are written to
@@ -41,23 +41,38 @@ fn tool(variable: &str, default: &str, what: &str) -> PathBuf {
     path
 }
 
-/// The example's binary, beside this test's in the target directory.
+/// Builds the axum example with cargo (a no-op when it is up to date: cargo runs no build while
+/// tests run, so this takes no lock the test run holds) and returns its binary.
 fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test runs from target/<profile>/deps");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("axum{}", std::env::consts::EXE_SUFFIX));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let output = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "axum",
+            "--message-format=json",
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
     assert!(
-        binary.is_file(),
-        "the axum example is not built ({}): run `cargo build --example axum` first \
-         (`cargo xtask test` builds it)",
-        binary.display()
+        output.status.success(),
+        "`cargo build --example axum` failed"
     );
-    binary
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|message| {
+            message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == "axum"
+                && message["target"]["kind"][0] == "example"
+        })
+        .and_then(|message| message["executable"].as_str().map(PathBuf::from))
+        .expect("cargo names the example's binary")
 }
 
 /// Where screenshots go: `browser-test/` in the target directory.

@@ -49,13 +49,9 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(ORIGIN) else {
         return true;
     };
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-    match (origin.to_str().ok().and_then(|o| Url::parse(o).ok()), host) {
-        (Some(origin), Some(host)) => {
-            origin.scheme() == "http"
-                && origin[url::Position::BeforeHost..url::Position::AfterPort]
-                    .eq_ignore_ascii_case(host)
-        }
+    let origin = origin.to_str().ok().and_then(|o| Url::parse(o).ok());
+    match (origin, request_origin(headers)) {
+        (Some(origin), Some(here)) => origin.origin() == here.origin(),
         _ => false,
     }
 }
@@ -68,11 +64,12 @@ pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
         .is_some_and(|site| site.as_bytes() == b"cross-site")
 }
 
-/// The host name of the request's `Host` header, without the port (`[::1]` keeps its brackets).
-pub(crate) fn request_host_name(headers: &HeaderMap) -> Option<String> {
+/// `http://{Host}/`: where the browser sent the request, by its `Host` header.
+pub(crate) fn request_origin(headers: &HeaderMap) -> Option<Url> {
     let host = headers.get(HOST)?.to_str().ok()?;
-    let url = Url::parse(&format!("http://{host}/")).ok()?;
-    url.host_str().map(str::to_owned)
+    Url::parse(&format!("http://{host}/"))
+        .ok()
+        .filter(|url| url.path() == "/" && url.query().is_none())
 }
 
 #[cfg(test)]
@@ -177,11 +174,14 @@ mod tests {
     }
 
     #[test]
-    fn the_request_host_name_drops_the_port() {
-        let name = |host| request_host_name(&headers(&[("host", host)]));
-        assert_eq!(name("localhost:8787").as_deref(), Some("localhost"));
-        assert_eq!(name("127.0.0.1").as_deref(), Some("127.0.0.1"));
-        assert_eq!(name("[::1]:80").as_deref(), Some("[::1]"));
-        assert_eq!(request_host_name(&headers(&[])), None);
+    fn the_request_origin_comes_from_the_host_header() {
+        let origin = |host| request_origin(&headers(&[("host", host)])).map(String::from);
+        assert_eq!(
+            origin("localhost:8787").as_deref(),
+            Some("http://localhost:8787/")
+        );
+        assert_eq!(origin("[::1]:80").as_deref(), Some("http://[::1]/"));
+        assert_eq!(origin("evil.example/path?"), None);
+        assert_eq!(request_origin(&headers(&[])), None);
     }
 }

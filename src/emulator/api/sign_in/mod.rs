@@ -195,17 +195,17 @@ fn render(ctx: &Context, status: StatusCode, view: View<'_>) -> Response {
         let store = ctx.store();
         search(&store, view.query)
     };
+    // This page under the host name of `redirect_to`, when the browser came by another one.
     let other_host = view.redirect_to.and_then(|target| {
-        let here = guard::request_host_name(view.headers)?;
+        let here = guard::request_origin(view.headers)?;
         let there = target.host_str()?;
-        if here.eq_ignore_ascii_case(there) {
+        if here.host_str()?.eq_ignore_ascii_case(there) {
             return None;
         }
-        let port = ctx.settings.auth_origin().rsplit(':').next()?;
-        Some(format!(
-            "http://{there}:{port}{}",
-            page_url(view.redirect_to, &[("q", view.query)])
-        ))
+        let mut moved = here;
+        moved.set_host(Some(there)).ok()?;
+        let page = page_url(view.redirect_to, &[("q", view.query)]);
+        moved.join(&page).ok().map(String::from)
     });
     let page = SignInPage {
         app_id: ctx.settings.app_id(),
@@ -234,7 +234,7 @@ fn search(store: &Store, query: &str) -> (Vec<UserRow>, usize, usize) {
         needle.is_empty()
             || user.email.contains(&needle)
             || (!digits.is_empty() && user.phone.contains(&digits))
-            || user.id.eq_ignore_ascii_case(query.trim())
+            || user.id == query.trim()
     };
     let mut found: Vec<&UserRecord> = store.users().filter(|u| matches(u)).collect();
     found.sort_by_key(|user| std::cmp::Reverse(user.seq));
