@@ -1,6 +1,6 @@
 //! The Passage emulator, over real HTTP on 127.0.0.1: every Management API operation and error,
 //! listing and its documented formats, the full user record, malformed requests, tokens and
-//! keys, faults, the request log, concurrency, stopping, and the binary.
+//! keys, faults, the request log, concurrency, stopping, the binary, and the sign-in page.
 //!
 //! Run with `cargo test --test emulator`.
 
@@ -38,6 +38,8 @@ mod malformed_requests;
 mod request_log;
 #[path = "emulator/scratch.rs"]
 mod scratch;
+#[path = "emulator/sign_in.rs"]
+mod sign_in;
 #[path = "emulator/state.rs"]
 mod state;
 #[path = "emulator/state_binary.rs"]

@@ -39,13 +39,15 @@
 //!   devices, sign-ins, faults, the request log, magic links, reset and saved state (documented
 //!   in `openapi/emulator-control.yaml`);
 //! - saved state ([`EmulatorState`], [`EmulatorBuilder::state_file`]): the app id, API key,
-//!   signing keys, users and magic links kept across restarts, for local development.
+//!   signing keys, users and magic links kept across restarts, for local development;
+//! - a sign-in page for local development, `GET {auth_base}/emulator/sign-in?redirect_to=URL`,
+//!   that sets the `psg_auth_token` cookie for a user picked in the browser (no API key).
 
 // The layout, by role:
 // - `http/`: the server: router and serving, connections a fault can cut, the API key check,
 //   and the outer layers that apply the test controls;
-// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, and `control/`,
-//   the emulator's own control API;
+// - `api/`: the handlers: the Management API, magic links, app info, the JWKS, `control/`, the
+//   emulator's own control API, and the sign-in page;
 // - `store/`: what the emulated app holds, the rules its input is checked by, its listing rules,
 //   seeded users and the store as saved state;
 // - `state/`: the app as saved state (`EmulatorState`) and the state file;

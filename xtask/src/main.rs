@@ -3,7 +3,8 @@
 //! - `regen` writes `generated/passage_api.rs` from `openapi/passage-management.yaml`.
 //! - `check` fails, printing a diff, when that file is not what the spec generates.
 //! - `test` installs the test tools (Prism, from npm; the vendor's Python and Node SDKs, from PyPI
-//!   and npm) and runs the whole test suite.
+//!   and npm; headless Chromium and chromedriver, from Debian's packages) and runs the whole test
+//!   suite.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -53,12 +54,13 @@ fn main() -> ExitCode {
     })
 }
 
-/// Installs Prism and the vendor SDKs if needed, then runs every test of the workspace with every
-/// feature.
+/// Installs Prism, the vendor SDKs and the browser if needed, then runs every test of the
+/// workspace with every feature.
 fn test(root: &Path, extra: &[String]) -> Result<ExitCode, String> {
     let prism = install_prism(root)?;
     let vendor_python = install_vendor_python(root)?;
     let vendor_node_modules = install_vendor_node(root)?;
+    let browser = install_browser()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
@@ -67,6 +69,8 @@ fn test(root: &Path, extra: &[String]) -> Result<ExitCode, String> {
         .env("PASSAGE_PRISM_BIN", &prism)
         .env("PASSAGE_VENDOR_PYTHON", &vendor_python)
         .env("PASSAGE_VENDOR_NODE_MODULES", &vendor_node_modules)
+        .env("PASSAGE_CHROMIUM", &browser.chromium)
+        .env("PASSAGE_CHROMEDRIVER", &browser.chromedriver)
         .status()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
     if !status.success() {
@@ -196,6 +200,60 @@ fn install_vendor_node(root: &Path) -> Result<PathBuf, String> {
     )?;
     write(&stamp, &lock)?;
     Ok(modules)
+}
+
+/// Where the browser test finds Chromium and its WebDriver.
+struct Browser {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+/// Headless Chromium and chromedriver for the browser test (`tests/browser.rs`): the paths in
+/// `PASSAGE_CHROMIUM` and `PASSAGE_CHROMEDRIVER`, else Debian's `chromium` and `chromium-driver`
+/// packages, installed with apt-get when missing and running as root; else an error saying what
+/// to install. Never a browser downloaded by other means.
+fn install_browser() -> Result<Browser, String> {
+    let path = |variable: &str, default: &str| {
+        std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
+    };
+    let browser = Browser {
+        chromium: path("PASSAGE_CHROMIUM", "/usr/bin/chromium"),
+        chromedriver: path("PASSAGE_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    };
+    let installed = || browser.chromium.is_file() && browser.chromedriver.is_file();
+    if installed() {
+        return Ok(browser);
+    }
+    let missing = format!(
+        "the browser test needs headless Chromium ({}) and chromedriver ({}): install Debian's \
+         packages with `sudo apt-get install chromium chromium-driver`, or set PASSAGE_CHROMIUM \
+         and PASSAGE_CHROMEDRIVER to other builds of both",
+        browser.chromium.display(),
+        browser.chromedriver.display()
+    );
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    if !as_root || !Path::new("/usr/bin/apt-get").is_file() {
+        return Err(missing);
+    }
+    println!("installing chromium and chromium-driver (Debian packages) for the browser test");
+    run(
+        Command::new("apt-get").args(["-q", "update"]),
+        "apt-get could not update the package lists",
+    )?;
+    run(
+        Command::new("apt-get")
+            .args(["-q", "install", "-y", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+        "apt-get could not install chromium and chromium-driver",
+    )?;
+    if installed() {
+        Ok(browser)
+    } else {
+        Err(missing)
+    }
 }
 
 /// The Python of a virtual environment.

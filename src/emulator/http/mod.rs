@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::api::{control, management, tokens};
+use super::api::{control, management, sign_in, tokens};
 use super::context::Context;
 use super::error::EmulatorError;
 use super::rejection::ApiError;
@@ -53,6 +53,7 @@ pub(crate) fn router(ctx: Arc<Context>) -> Router {
     Router::new()
         .merge(behind_api_key)
         .merge(public)
+        .merge(sign_in::routes())
         .fallback(|request: Request| async move {
             ApiError::route_not_found(request.method().as_str(), request.uri().path())
         })
