@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::support::emulator;
+use crate::emulator::support::emulator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_parallel_creates_all_succeed_with_unique_ids() {

@@ -7,7 +7,7 @@ use passage_identity::emulator::Emulator;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Auth, Reply, app_path, call, call_raw, create_user, emulator};
+use crate::emulator::support::{Auth, Reply, app_path, call, call_raw, create_user, emulator};
 
 /// `/emulator/v1/apps/{app_id}{rest}` of this emulator.
 fn control(emulator: &Emulator, rest: &str) -> String {

@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_yaml_ng::Value;
 
-use crate::support::{Auth, call_raw, emulator};
+use crate::emulator::support::{Auth, call_raw, emulator};
 
 const SPEC: &str = include_str!("../../openapi/emulator-control.yaml");
 

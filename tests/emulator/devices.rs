@@ -4,7 +4,7 @@ use passage_identity::emulator::EmulatorError;
 use passage_identity::enums::WebAuthnType;
 use reqwest::{Method, StatusCode};
 
-use crate::support::{api_error, app_path, call, create_user, emulator};
+use crate::emulator::support::{api_error, app_path, call, create_user, emulator};
 
 #[tokio::test]
 async fn list_devices_shows_the_devices_added() {

@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::support::{Reply, app_path, call, emulator};
+use crate::emulator::support::{Reply, app_path, call, emulator};
 use passage_identity::emulator::Emulator;
 
 /// A timestamp in the one form the documentation accepts.

@@ -4,7 +4,7 @@ use passage_identity::emulator::Emulator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{
+use crate::emulator::support::{
     Auth, api_error, app_path, call, call_raw, create_user, emulator, user_routes,
 };
 

@@ -8,7 +8,7 @@ use passage_identity::emulator::Fault;
 use passage_identity::raw::Error;
 use reqwest::StatusCode;
 
-use crate::support::{Auth, app_path, call, call_raw, emulator, get_app};
+use crate::emulator::support::{Auth, app_path, call, call_raw, emulator, get_app};
 
 #[tokio::test]
 async fn a_status_fault_answers_with_a_passage_error_then_is_used_up() {

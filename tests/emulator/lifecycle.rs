@@ -6,7 +6,7 @@ use std::time::Duration;
 use passage_identity::RetryPolicy;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{emulator, get_app};
+use crate::emulator::support::{emulator, get_app};
 
 /// Waits until `addr` can be bound again (the server has let go of it); fails after 10 s.
 async fn wait_until_free(addr: SocketAddr) {

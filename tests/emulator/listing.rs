@@ -8,7 +8,7 @@ use passage_identity::raw::types;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{app_path, call, create_user, emulator};
+use crate::emulator::support::{app_path, call, create_user, emulator};
 
 /// Lists with a raw query string (`limit=5&page=2`...), expecting success.
 async fn list(emulator: &Emulator, query: &str) -> types::ListUsersResponse {

@@ -5,7 +5,7 @@ use passage_identity::raw::types::{MagicLinkChannel, MagicLinkLanguage};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{api_error, app_path, call, create_user, emulator, get_app};
+use crate::emulator::support::{api_error, app_path, call, create_user, emulator, get_app};
 
 #[tokio::test]
 async fn a_magic_link_by_email_answers_201_with_the_link() {

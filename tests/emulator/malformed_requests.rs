@@ -6,7 +6,9 @@ use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{Auth, app_path, call, call_raw, create_user, emulator, user_routes};
+use crate::emulator::support::{
+    Auth, app_path, call, call_raw, create_user, emulator, user_routes,
+};
 use passage_identity::emulator::Emulator;
 
 /// Ids that are not well-formed: escapes that are not UTF-8, a cut UTF-8 sequence, escapes that

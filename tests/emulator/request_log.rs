@@ -5,7 +5,7 @@ use passage_identity::emulator::Emulator;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Auth, app_path, call, call_raw, create_user, emulator};
+use crate::emulator::support::{Auth, app_path, call, call_raw, create_user, emulator};
 
 #[tokio::test]
 async fn every_request_is_logged_oldest_first_with_its_status() {

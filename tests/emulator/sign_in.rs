@@ -6,7 +6,7 @@ use passage_identity::emulator::Emulator;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, LOCATION, SET_COOKIE};
 
-use crate::support::emulator;
+use crate::emulator::support::emulator;
 
 const APP: &str = "http://localhost:3000/dashboard?tab=1";
 

@@ -8,8 +8,8 @@ use passage_identity::raw::types::MagicLinkChannel;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::scratch::Scratch;
-use crate::support::{app_path, call, emulator};
+use crate::emulator::scratch::Scratch;
+use crate::emulator::support::{app_path, call, emulator};
 
 /// A user with a passkey, a magic link, and a token, as a test session leaves an app.
 async fn populate(emulator: &Emulator) -> (String, String) {

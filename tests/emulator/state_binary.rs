@@ -8,8 +8,8 @@ use passage_identity::Passage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::binary::{Running, binary};
-use crate::scratch::Scratch;
+use crate::emulator::binary::{Running, binary};
+use crate::emulator::scratch::Scratch;
 
 /// A client for the app of a JSON line.
 fn client(line: &Value) -> Passage {

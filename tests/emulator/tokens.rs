@@ -10,7 +10,7 @@ use passage_identity::emulator::{Emulator, TokenOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Auth, call, call_raw, emulator};
+use crate::emulator::support::{Auth, call, call_raw, emulator};
 
 async fn fetch_jwks(emulator: &Emulator) -> JwkSet {
     reqwest::get(emulator.jwks_url())

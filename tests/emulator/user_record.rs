@@ -7,7 +7,7 @@ use passage_identity::enums::{SocialConnectionType, UserEventAction, UserEventSt
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{app_path, call, create_user, emulator};
+use crate::emulator::support::{app_path, call, create_user, emulator};
 use passage_identity::emulator::Emulator;
 
 /// The fields of the spec's user (`PassageUser`), all required.

@@ -4,7 +4,7 @@ use passage_identity::enums::UserStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{api_error, app_path, call, create_user, emulator, get_app};
+use crate::emulator::support::{api_error, app_path, call, create_user, emulator, get_app};
 
 #[tokio::test]
 async fn create_user_answers_201_with_a_new_active_user() {
