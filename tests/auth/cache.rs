@@ -373,7 +373,7 @@ async fn a_failing_server_does_not_stop_validations_with_known_keys() {
         .unwrap_err();
     assert!(err.is_server_error(), "{err:?}");
     // Wait past the max age: validations start background refreshes, which fail too.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until_stale(&passage).await;
     passage.auth().validate_jwt(&token).await.unwrap();
     server.wait_for_fetches(3).await;
     for _ in 0..10 {
@@ -397,8 +397,9 @@ async fn keys_that_cannot_be_refreshed_are_not_trusted_forever() {
         .token_cache_capacity(0)
         .build()
         .unwrap();
-    passage.auth().warm_up().await.unwrap();
+    // Taken before the keys load, so that it is no later than the cache's own load time.
     let loaded = std::time::Instant::now();
+    passage.auth().warm_up().await.unwrap();
     server.answer_status(500);
     let token = server.token(key_a());
     let passage = &passage;
@@ -435,7 +436,7 @@ async fn keys_are_refreshed_in_the_background_after_the_max_age() {
     passage.auth().warm_up().await.unwrap();
     server.serve_keys(&[key_a(), key_b()]);
     let gate = server.hold();
-    tokio::time::sleep(MAX_AGE).await;
+    until_stale(&passage).await;
     // Served from the stale set while the refresh it started is held by the server.
     assert_eq!(passage.auth().validate_jwt(&token).await.unwrap(), USER_ID);
     server.wait_for_fetches(2).await;

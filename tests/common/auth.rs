@@ -310,6 +310,16 @@ where
     }
 }
 
+/// Waits until the key set `passage` holds is past its max age (as its own clock says), so
+/// the next validation serves it stale and starts a refresh.
+pub async fn until_stale(passage: &passage_identity::Passage) {
+    wait_until(|| async {
+        let stats = passage.auth().key_cache_stats();
+        matches!((stats.age, stats.max_age), (Some(age), Some(max)) if age >= max)
+    })
+    .await;
+}
+
 /// A loopback URL where nothing listens (the port was just released).
 pub async fn closed_base_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -54,7 +54,7 @@ async fn stale_keys_whose_refresh_failed_are_not_ready() {
     let token = server.token(key_a());
     passage.auth().validate_jwt(&token).await.unwrap();
     server.answer_status(500);
-    tokio::time::sleep(MAX_AGE).await; // the keys go stale
+    until_stale(&passage).await;
     // Still served, and a background refresh starts; it fails.
     passage.auth().validate_jwt(&token).await.unwrap();
     server.wait_for_fetches(2).await;
