@@ -220,6 +220,34 @@ async fn a_shaped_token_or_one_for_an_unknown_subject_records_nothing() {
 }
 
 #[tokio::test]
+async fn a_token_shaped_over_http_to_be_rejected_records_no_login() {
+    let emulator = emulator().await;
+    let user = create_user(&emulator, "ada@example.com").await;
+    let tokens = format!("/emulator/v1/apps/{}/tokens", emulator.app_id());
+    for shaped in [
+        json!({ "user_id": user.id, "expired": true }),
+        json!({ "user_id": user.id, "not_before": 4_102_444_800_i64 }),
+        json!({ "user_id": user.id, "audience": "another-app" }),
+        json!({ "user_id": user.id, "signed_by_unknown_key": true }),
+    ] {
+        let (status, _) = post_as(&emulator, &tokens, FIREFOX, shaped.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{shaped}");
+    }
+    let after = emulator.user(&user.id).unwrap();
+    assert_eq!(after.login_count, 0);
+    assert_eq!(actions(&after), ["register"]);
+    // A lifetime and custom claims still make a sign-in.
+    let signed_in = json!({ "user_id": user.id, "ttl_seconds": 60, "claims": { "role": "admin" } });
+    let (status, _) = post_as(&emulator, &tokens, FIREFOX, signed_in).await;
+    assert_eq!(status, StatusCode::OK);
+    let after = emulator.user(&user.id).unwrap();
+    assert_eq!(
+        (after.login_count, actions(&after)),
+        (1, vec!["login", "register"])
+    );
+}
+
+#[tokio::test]
 async fn recent_events_are_newest_first() {
     let emulator = emulator().await;
     let user = create_user(&emulator, "ada@example.com").await;

@@ -13,7 +13,7 @@ use super::internal;
 use crate::emulator::context::Context;
 use crate::emulator::extract::{ApiClient, ApiJson};
 use crate::emulator::rejection::ApiError;
-use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue_on_sign_in};
+use crate::emulator::tokens::{self as issuing, DEFAULT_TTL, TokenOptions, issue_on_sign_in};
 
 /// The longest lifetime the token endpoint accepts (ten years).
 const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
@@ -44,6 +44,21 @@ pub(super) struct TokenRequest {
 }
 
 impl TokenRequest {
+    /// Whether the token is one Passage issues on sign-in: valid now, with its issuer, audience
+    /// and current key (a lifetime and custom claims change nothing). A token shaped to be
+    /// rejected records no sign-in, like the handle's `issue_token_with`.
+    fn is_sign_in(&self) -> bool {
+        !self.expired
+            && self.issued_at.is_none()
+            && self.not_before.is_none()
+            && self.expires_at.is_none()
+            && self.audience.is_none()
+            && self.issuer.is_none()
+            && self.without_claims.is_empty()
+            && self.kid.is_none()
+            && !self.signed_by_unknown_key
+    }
+
     fn options(self) -> Result<TokenOptions, ApiError> {
         let ttl = self.ttl_seconds.unwrap_or(DEFAULT_TTL.as_secs());
         if !(1..=MAX_TTL_SECONDS).contains(&ttl) {
@@ -104,8 +119,8 @@ fn unix_time(seconds: i64) -> SystemTime {
 }
 
 /// `POST .../tokens` → `{"token": "..."}`.
-/// For a user of the app it is a sign-in from the caller (its address and user agent),
-/// recorded as a login.
+/// For a user of the app, a token as Passage issues on sign-in is a sign-in from the caller (its
+/// address and user agent), recorded as a login; a token shaped to be rejected records nothing.
 pub(super) async fn issue(
     State(ctx): State<Arc<Context>>,
     ApiClient(client): ApiClient,
@@ -115,9 +130,14 @@ pub(super) async fn issue(
         return Err(ApiError::invalid_request("user_id must not be empty"));
     }
     let user_id = request.user_id.clone();
+    let sign_in = request.is_sign_in();
     let options = request.options()?;
-    let token =
-        issue_on_sign_in(&ctx, &user_id, &options, Some(client)).map_err(|e| internal(&e))?;
+    let token = if sign_in {
+        issue_on_sign_in(&ctx, &user_id, &options, Some(client))
+    } else {
+        issuing::issue(&ctx.settings, &ctx.keys, &user_id, &options)
+    }
+    .map_err(|e| internal(&e))?;
     Ok(Json(json!({ "token": token })))
 }
 
