@@ -155,28 +155,10 @@ fn lenient_params<T: DeserializeOwned>(parts: &Parts) -> Option<T> {
 
 /// Decodes `%XX` escapes, keeps anything else as written, and reads the bytes as UTF-8 with
 /// U+FFFD for what is not.
-fn percent_decode_lossy(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+pub(crate) fn percent_decode_lossy(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Who sent the request: the peer's IP address and the `User-Agent` header (empty without one),

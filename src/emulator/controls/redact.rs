@@ -5,6 +5,8 @@ use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE}
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
+use crate::emulator::extract::percent_decode_lossy;
+
 /// What stands in for a secret in the request log.
 ///
 /// ```
@@ -61,7 +63,7 @@ pub(crate) fn url_part(part: &str, key: &str) -> String {
     let mut out = String::with_capacity(part.len());
     for piece in part.split_inclusive(['/', '&', '=']) {
         let component = piece.trim_end_matches(['/', '&', '=']);
-        let decoded = percent_decode(component);
+        let decoded = percent_decode_lossy(component);
         if decoded != component && text(&decoded, key).contains(REDACTED) {
             out.push_str(REDACTED);
         } else {
@@ -70,28 +72,6 @@ pub(crate) fn url_part(part: &str, key: &str) -> String {
         out.push_str(&piece[component.len()..]);
     }
     out
-}
-
-/// `%XX` → the byte; anything else stays as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
-        match (byte, hex(at + 1), hex(at + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                // Two hex digits make at most 255.
-                out.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
-                at += 3;
-            }
-            _ => {
-                out.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn looks_like_jwt(run: &str) -> bool {
@@ -176,7 +156,7 @@ mod tests {
             "/users/[redacted]/devices"
         );
         assert_eq!(url_part("x=a%2fb%3d&y=%zz%", "a/b="), "x=[redacted]&y=%zz%");
-        assert_eq!(percent_decode("%41%4a%ff%"), "AJ\u{fffd}%");
+        assert_eq!(percent_decode_lossy("%41%4a%ff%"), "AJ\u{fffd}%");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::input::given;
 use super::{Metadata, NewUser, Store, UserRecord};
 use crate::emulator::rejection::ApiError;
 use crate::enums::UserStatus;
@@ -167,13 +168,12 @@ impl Store {
             }
             known => known,
         };
-        let has = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
-        if seed.email_verified && !has(&seed.email) {
+        if seed.email_verified && given(seed.email.as_deref()).is_none() {
             return Err(ApiError::invalid_request(
                 "email_verified needs an email address",
             ));
         }
-        if seed.phone_verified && !has(&seed.phone) {
+        if seed.phone_verified && given(seed.phone.as_deref()).is_none() {
             return Err(ApiError::invalid_request(
                 "phone_verified needs a phone number",
             ));

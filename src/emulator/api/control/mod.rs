@@ -65,13 +65,7 @@ control_routes! {
 
 /// An emulator failure, in the error form of the rest (its causes included).
 fn internal(error: &crate::emulator::EmulatorError) -> crate::emulator::rejection::ApiError {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    crate::emulator::rejection::ApiError::internal(message)
+    crate::emulator::rejection::ApiError::internal(crate::auth::ErrorChain(error).to_string())
 }
 
 #[cfg(test)]
