@@ -17,7 +17,7 @@ pub const HEADER: &str = "\
 ";
 
 /// Enums the service may extend. They are replaced by open enums of our own (see
-/// `src/enums.rs`), so that a value we do not know yet keeps a response readable.
+/// `src/management/enums.rs`), so that a value we do not know yet keeps a response readable.
 pub const OPEN_ENUMS: &[&str] = &[
     "AppType",
     "FontFamily",

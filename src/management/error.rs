@@ -138,18 +138,13 @@ impl ManagementError {
     }
 
     /// A not-found error in Passage's own words, for lookups the facade resolves itself.
-    pub(crate) fn not_found(
-        code: &str,
-        message: &str,
-        operation: &'static str,
-        request_id: Option<String>,
-    ) -> Self {
+    pub(crate) fn not_found(code: &str, message: &str, operation: &'static str) -> Self {
         Self::Api {
             status: StatusCode::NOT_FOUND,
             code: code.to_owned(),
             message: message.to_owned(),
             operation,
-            request_id,
+            request_id: None,
             retry_after: None,
         }
     }

@@ -108,22 +108,21 @@ fn install_prism(root: &Path) -> Result<PathBuf, String> {
         return Ok(bin);
     }
     println!("installing @stoplight/prism-cli@{PRISM_VERSION} (npm) into target/tools/prism");
-    let status = Command::new("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .arg(format!("@stoplight/prism-cli@{PRISM_VERSION}"))
-        .status()
-        .map_err(|e| {
-            format!("cannot run npm (Node.js 18+ is needed for the contract test): {e}")
-        })?;
-    if !status.success() || !bin.exists() {
-        return Err("npm could not install Prism".into());
+    run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&prefix)
+            .arg(format!("@stoplight/prism-cli@{PRISM_VERSION}")),
+        "Node.js 18+ with npm is needed for the contract test",
+    )?;
+    if !bin.exists() {
+        return Err(format!("npm installed no {}", bin.display()));
     }
     Ok(bin)
 }

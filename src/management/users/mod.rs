@@ -117,7 +117,6 @@ impl<'a> Users<'a> {
                 "user_not_found",
                 "no user has this identifier",
                 "list_paginated_users",
-                None,
             )),
         }
     }
