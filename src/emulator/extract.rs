@@ -197,6 +197,7 @@ mod tests {
         assert_eq!(percent_decode_lossy("a%20b"), "a b");
         assert_eq!(percent_decode_lossy("%FF"), "\u{FFFD}");
         assert_eq!(percent_decode_lossy("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode_lossy("%+f%-1"), "%+f%-1");
         assert_eq!(percent_decode_lossy("%C3%A9"), "é");
     }
 }
