@@ -64,7 +64,10 @@ pub fn generate(spec: &Path) -> Result<String, String> {
         .map_err(|e| format!("progenitor failed: {e}"))?;
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
-    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+    // progenitor's usage examples are `ignore` blocks, which every doctest run lists as
+    // ignored tests; they are snippets for reading, so they become text.
+    let source = prettyplease::unparse(&file).replace("```ignore\n", "```text\n");
+    Ok(format!("{HEADER}{source}"))
 }
 
 fn tokens(s: &str) -> Result<proc_macro2::TokenStream, String> {

@@ -5466,7 +5466,7 @@ Sends a `GET` request to `/apps/{app_id}`
 
 Arguments:
 - `app_id`: The app id.
-```ignore
+```text
 let response = client.get_app()
     .app_id(app_id)
     .send()
@@ -5482,7 +5482,7 @@ Sends a `POST` request to `/apps/{app_id}/magic-links`
 Arguments:
 - `app_id`: The app id.
 - `body`
-```ignore
+```text
 let response = client.create_magic_link()
     .app_id(app_id)
     .body(body)
@@ -5511,7 +5511,7 @@ Arguments:
 - `page`: Page to fetch, from 1 (a 64-bit signed integer).
 - `status`: User status (`active`, `inactive` or `pending`), optionally prefixed by `ne:`, `gt:`, `lt:`, `like:` or `not_like:`.
 - `updated_at`: Time of the last change, exactly in the form `2006-01-02T15:04:05.000000Z`, optionally prefixed by `ne:`, `gt:` or `lt:`.
-```ignore
+```text
 let response = client.list_paginated_users()
     .app_id(app_id)
     .created_at(created_at)
@@ -5538,7 +5538,7 @@ Sends a `POST` request to `/apps/{app_id}/users`
 Arguments:
 - `app_id`: The app id.
 - `body`
-```ignore
+```text
 let response = client.create_user()
     .app_id(app_id)
     .body(body)
@@ -5555,7 +5555,7 @@ Sends a `GET` request to `/apps/{app_id}/users/{user_id}`
 Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
-```ignore
+```text
 let response = client.get_user()
     .app_id(app_id)
     .user_id(user_id)
@@ -5572,7 +5572,7 @@ Sends a `DELETE` request to `/apps/{app_id}/users/{user_id}`
 Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
-```ignore
+```text
 let response = client.delete_user()
     .app_id(app_id)
     .user_id(user_id)
@@ -5590,7 +5590,7 @@ Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 - `body`
-```ignore
+```text
 let response = client.update_user()
     .app_id(app_id)
     .user_id(user_id)
@@ -5608,7 +5608,7 @@ Sends a `PATCH` request to `/apps/{app_id}/users/{user_id}/activate`
 Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
-```ignore
+```text
 let response = client.activate_user()
     .app_id(app_id)
     .user_id(user_id)
@@ -5625,7 +5625,7 @@ Sends a `PATCH` request to `/apps/{app_id}/users/{user_id}/deactivate`
 Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
-```ignore
+```text
 let response = client.deactivate_user()
     .app_id(app_id)
     .user_id(user_id)
@@ -5642,7 +5642,7 @@ Sends a `GET` request to `/apps/{app_id}/users/{user_id}/devices`
 Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
-```ignore
+```text
 let response = client.list_user_devices()
     .app_id(app_id)
     .user_id(user_id)
@@ -5660,7 +5660,7 @@ Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
 - `device_id`: The WebAuthn device id, of the same characters as a user id.
-```ignore
+```text
 let response = client.delete_user_devices()
     .app_id(app_id)
     .user_id(user_id)
@@ -5678,7 +5678,7 @@ Sends a `DELETE` request to `/apps/{app_id}/users/{user_id}/tokens`
 Arguments:
 - `app_id`: The app id.
 - `user_id`: The user id: Passage's are 24 letters and digits. Only ASCII letters, digits, `-` and `_` (1 to 64 of them) are sent, so that no id can become another path once a proxy decodes it; the client refuses any other before sending.
-```ignore
+```text
 let response = client.revoke_user_refresh_tokens()
     .app_id(app_id)
     .user_id(user_id)
