@@ -67,7 +67,69 @@ pub fn generate(spec: &Path) -> Result<String, String> {
     // progenitor's usage examples are `ignore` blocks, which every doctest run lists as
     // ignored tests; they are snippets for reading, so they become text.
     let source = prettyplease::unparse(&file).replace("```ignore\n", "```text\n");
+    let source = redact_magic_link_debug(&source)?;
     Ok(format!("{HEADER}{source}"))
+}
+
+/// A magic link's URL and secret sign its user in, so `Debug` of the generated `MagicLink`
+/// (and of its builder) must not show them: the derived `Debug` is replaced by one that shows
+/// `[redacted]` for both. Fails when progenitor's output no longer has the expected shape, so a
+/// new version cannot silently bring the derived `Debug` back.
+fn redact_magic_link_debug(source: &str) -> Result<String, String> {
+    const TYPE_DERIVES: &str = "    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MagicLink {";
+    const BUILDER_DERIVES: &str = "        #[derive(Clone, Debug)]
+        pub struct MagicLink {";
+    const TYPE_IMPL: &str = "    impl MagicLink {
+        pub fn builder() -> builder::MagicLink {";
+    const BUILDER_IMPL: &str = "        impl ::std::default::Default for MagicLink {";
+    const FIELDS: &str = r#"
+                .field("activated", &self.activated)
+                .field("app_id", &self.app_id)
+                .field("id", &self.id)
+                .field("identifier", &self.identifier)
+                .field("redirect_url", &self.redirect_url)
+                .field("secret", &"[redacted]")
+                .field("ttl", &self.ttl)
+                .field("type_", &self.type_)
+                .field("url", &"[redacted]")
+                .field("user_id", &self.user_id)
+                .finish()"#;
+    let debug = |indent: &str| {
+        format!(
+            "{indent}impl ::std::fmt::Debug for MagicLink {{\n\
+             {indent}    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\n\
+             {indent}        f.debug_struct(\"MagicLink\"){fields}\n\
+             {indent}    }}\n\
+             {indent}}}\n",
+            fields = FIELDS.replace("\n                ", &format!("\n{indent}            ")),
+        )
+    };
+    let mut source = source.to_owned();
+    for (from, to) in [
+        (TYPE_DERIVES, TYPE_DERIVES.replace("        Debug,\n", "")),
+        (
+            BUILDER_DERIVES,
+            BUILDER_DERIVES.replace("Clone, Debug", "Clone"),
+        ),
+        (TYPE_IMPL, format!("{}{TYPE_IMPL}", debug("    "))),
+        (BUILDER_IMPL, format!("{}{BUILDER_IMPL}", debug("        "))),
+    ] {
+        if source.matches(from).count() != 1 {
+            return Err(format!(
+                "progenitor's MagicLink no longer looks as expected (looked for {from:?} once)"
+            ));
+        }
+        source = source.replacen(from, &to, 1);
+    }
+    Ok(source)
 }
 
 fn tokens(s: &str) -> Result<proc_macro2::TokenStream, String> {

@@ -507,7 +507,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -524,6 +523,22 @@ pub mod types {
         pub type_: crate::management::enums::MagicLinkType,
         pub url: ::std::string::String,
         pub user_id: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for MagicLink {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("MagicLink")
+                .field("activated", &self.activated)
+                .field("app_id", &self.app_id)
+                .field("id", &self.id)
+                .field("identifier", &self.identifier)
+                .field("redirect_url", &self.redirect_url)
+                .field("secret", &"[redacted]")
+                .field("ttl", &self.ttl)
+                .field("type_", &self.type_)
+                .field("url", &"[redacted]")
+                .field("user_id", &self.user_id)
+                .finish()
+        }
     }
     impl MagicLink {
         pub fn builder() -> builder::MagicLink {
@@ -3372,7 +3387,7 @@ pub mod types {
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct MagicLink {
             activated: ::std::result::Result<bool, ::std::string::String>,
             app_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -3393,6 +3408,22 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::fmt::Debug for MagicLink {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("MagicLink")
+                    .field("activated", &self.activated)
+                    .field("app_id", &self.app_id)
+                    .field("id", &self.id)
+                    .field("identifier", &self.identifier)
+                    .field("redirect_url", &self.redirect_url)
+                    .field("secret", &"[redacted]")
+                    .field("ttl", &self.ttl)
+                    .field("type_", &self.type_)
+                    .field("url", &"[redacted]")
+                    .field("user_id", &self.user_id)
+                    .finish()
+            }
         }
         impl ::std::default::Default for MagicLink {
             fn default() -> Self {

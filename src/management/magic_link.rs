@@ -229,9 +229,9 @@ impl CreateMagicLink {
 
 /// A magic link created by [`Passage::create_magic_link`](crate::Passage::create_magic_link).
 ///
-/// Its URL and secret let anyone holding them sign in as the user: `Debug` hides both (and the
-/// generated [`raw::types::MagicLink`](crate::raw::types::MagicLink), which this wraps, would
-/// not), so logging this value is safe.
+/// Its URL and secret let anyone holding them sign in as the user: `Debug` hides both, as does
+/// the generated [`raw::types::MagicLink`](crate::raw::types::MagicLink) it wraps, so logging
+/// this value is safe.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -365,19 +365,8 @@ impl From<types::MagicLink> for MagicLink {
 
 impl fmt::Debug for MagicLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let link = &self.0;
-        f.debug_struct("MagicLink")
-            .field("id", &link.id)
-            .field("app_id", &link.app_id)
-            .field("user_id", &link.user_id)
-            .field("identifier", &link.identifier)
-            .field("type", &link.type_)
-            .field("url", &"[redacted]")
-            .field("secret", &"[redacted]")
-            .field("ttl", &link.ttl)
-            .field("activated", &link.activated)
-            .field("redirect_url", &link.redirect_url)
-            .finish()
+        // The generated type's `Debug` already shows `[redacted]` for the URL and the secret.
+        fmt::Debug::fmt(&self.0, f)
     }
 }
 
@@ -516,5 +505,20 @@ mod tests {
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("ml1"), "{shown}");
         assert_eq!(link.secret(), "s3cr3t-value");
+        // The generated type, its response and its builder hide them as well.
+        let raw = link.into_raw();
+        let response = types::MagicLinkResponse {
+            magic_link: raw.clone(),
+        };
+        let built = types::builder::MagicLink::from(raw.clone());
+        for shown in [
+            format!("{raw:?}"),
+            format!("{raw:#?}"),
+            format!("{response:?}"),
+            format!("{built:?}"),
+        ] {
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
     }
 }

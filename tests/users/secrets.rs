@@ -4,9 +4,7 @@
 //!
 //! An undecodable magic link answer is audited with the magic link tests.
 //!
-//! Left out, on purpose: `raw::types::MagicLink` (and `MagicLinkResponse`), which the low-level
-//! client returns and `MagicLink::into_raw` hands over "secret included": a generated type whose
-//! `Debug` is derived. `ConfigError::HttpClient` and `ManagementError::Request` cannot be
+//! Left out, on purpose: `ConfigError::HttpClient` and `ManagementError::Request` cannot be
 //! provoked from outside; they hold only reqwest's and progenitor's own messages.
 
 use std::error::Error as StdError;
@@ -202,6 +200,10 @@ async fn magic_links_and_their_requests_hide_the_secret() {
         &format!("{link:?}\n{link:#?}"),
         &[link.secret(), link.url(), emulator.api_key()],
     );
+    // The generated type the facade wraps, as the low-level client and `into_raw` give it.
+    let (secret, url) = (link.secret().to_owned(), link.url().to_owned());
+    let raw = link.into_raw();
+    assert_hides(&format!("{raw:?}\n{raw:#?}"), &[&secret, &url]);
 }
 
 /// Passage does not send the app's secret to API-key callers; were it to, the facade drops it.
