@@ -32,11 +32,9 @@ tokio::task_local! {
 /// Runs `call` with a fresh record that the hooks fill in, and returns both.
 pub(crate) async fn recorded<T>(call: impl Future<Output = T>) -> (T, CallRecord) {
     let record = Arc::new(Mutex::new(CallRecord::default()));
-    let output = RECORD.scope(record.clone(), call).await;
-    let record = record
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let output = RECORD.scope(Arc::clone(&record), call).await;
+    // The scope is over, so nothing writes to the record any more: take it rather than copy it.
+    let record = std::mem::take(&mut *record.lock().unwrap_or_else(PoisonError::into_inner));
     (output, record)
 }
 

@@ -174,9 +174,15 @@ impl RetryPolicy {
     }
 }
 
+/// Statuses that say the request was turned away before it was carried out: request timeout
+/// and too many requests.
+fn turned_away(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429)
+}
+
 /// Whether a response status is worth another attempt.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+    turned_away(status) || matches!(status.as_u16(), 502..=504)
 }
 
 /// Whether a transport failure is worth another attempt: no connection, a connection lost, a
@@ -194,7 +200,7 @@ pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
 /// no connection was made or the answer says the request was turned away (408, 429).
 fn may_have_been_applied(result: &reqwest::Result<reqwest::Response>) -> bool {
     match result {
-        Ok(response) => !matches!(response.status().as_u16(), 408 | 429),
+        Ok(response) => !turned_away(response.status()),
         Err(error) => !error.is_connect(),
     }
 }
