@@ -81,7 +81,16 @@ pub async fn assert_rejected(
     let retry_after = headers.get("retry-after").map(|v| v.to_str().unwrap());
     let expected_retry = (status == StatusCode::SERVICE_UNAVAILABLE).then_some("5");
     assert_eq!(retry_after, expected_retry);
-    let body: Value = response.json().await.unwrap();
+    let text = response.text().await.unwrap();
+    // Every token of these tests is a JWT, and a JWT's header starts `eyJ` (`{"`).
+    for (name, value) in &headers {
+        assert!(
+            !value.as_bytes().windows(3).any(|w| w == b"eyJ"),
+            "{name}: {value:?}"
+        );
+    }
+    assert!(!text.contains("eyJ"), "the body shows a token: {text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()));
 }
