@@ -7,7 +7,7 @@
 mod common;
 
 mod emulator {
-    pub(crate) mod binary;
+    mod binary;
     mod concurrency;
     mod control;
     mod control_python;

@@ -9,15 +9,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use common::binary::Running;
 use common::scripts::{assert_every_check_passed, run_script};
-use serde_json::Value;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_passage-emulator");
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor");
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 const INSTALL_HINT: &str =
@@ -88,11 +85,11 @@ const NODE_CHECKS: &[&str] = &[
 #[test]
 fn the_vendor_python_sdk_drives_the_emulator_binary() {
     let python = vendor_python();
-    let emulator = Emulator::start();
+    let (_emulator, line) = start_emulator();
     let mut command = Command::new(&python);
     command
         .arg(Path::new(SCRIPTS).join("python/drive.py"))
-        .arg(&emulator.line)
+        .arg(&line)
         .env("PYTHONDONTWRITEBYTECODE", "1");
     let run = run_script(command, "python", SCRIPT_TIMEOUT, INSTALL_HINT);
     let subject = "the vendor Python SDK against the emulator";
@@ -102,11 +99,11 @@ fn the_vendor_python_sdk_drives_the_emulator_binary() {
 #[test]
 fn the_vendor_node_sdk_drives_the_emulator_binary() {
     let modules = vendor_node_modules();
-    let emulator = Emulator::start();
+    let (_emulator, line) = start_emulator();
     let mut command = Command::new("node");
     command
         .arg(Path::new(SCRIPTS).join("node/drive.js"))
-        .arg(&emulator.line)
+        .arg(&line)
         .env("NODE_PATH", &modules);
     let run = run_script(command, "node", SCRIPT_TIMEOUT, INSTALL_HINT);
     let subject = "the vendor Node SDK against the emulator";
@@ -172,7 +169,7 @@ fn vendor_node_modules() -> PathBuf {
     let manifest = modules.join("@passageidentity/passage-node/package.json");
     let version = std::fs::read_to_string(&manifest)
         .ok()
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|json| json["version"].as_str().map(str::to_owned));
     assert_eq!(
         version.as_deref(),
@@ -192,38 +189,11 @@ fn tools() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools")
 }
 
-/// The emulator binary on a free port; killed when dropped.
-struct Emulator {
-    child: Child,
-    /// Its JSON line, as the scripts take it.
-    line: String,
-}
-
-impl Emulator {
-    fn start() -> Self {
-        let mut child = Command::new(BINARY)
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the emulator binary starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("a line on stdout");
-        let json: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"));
-        assert!(json["api_base_url"].is_string(), "{json}");
-        Self {
-            child,
-            line: line.trim().to_owned(),
-        }
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The emulator binary on a free port (killed when dropped) and its JSON line, as the scripts
+/// take it.
+fn start_emulator() -> (Running, String) {
+    let mut running = Running::start(&["--port", "0"]);
+    let json = running.json_line();
+    assert!(json["api_base_url"].is_string(), "{json}");
+    (running, json.to_string())
 }

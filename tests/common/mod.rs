@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)] // Each test binary uses some of the helpers.
 
 pub mod auth;
+pub mod binary;
 pub mod fixtures;
 pub mod recorder;
 pub mod scripts;

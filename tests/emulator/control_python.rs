@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::binary::Running;
 use crate::common::scripts::{assert_every_check_passed, run_script};
-use crate::emulator::binary::Running;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/control/drive.py");
 const TIMEOUT: Duration = Duration::from_secs(120);

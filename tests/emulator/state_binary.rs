@@ -8,7 +8,7 @@ use passage_identity::Passage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::emulator::binary::{Running, binary};
+use crate::common::binary::{Running, binary};
 use crate::emulator::scratch::Scratch;
 
 /// A client for the app of a JSON line.
