@@ -207,7 +207,7 @@ impl Authenticator {
         &self,
         token: &str,
     ) -> Result<(Outcome<T>, Arc<jwks::key_set::VerifyingKey>), AuthError> {
-        let mut header = Vec::new();
+        let mut header = verify::PartBuffer::new();
         let token = self.rules.parse(token, &mut header)?;
         let key = self.keys.key(&token.kid).await?;
         let outcome = self.rules.verify(&token, &key, self.clock.now())?;

@@ -116,16 +116,39 @@ pub(crate) fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<()
     Ok(())
 }
 
+/// How many unused names are compared pairwise, on the stack, before a set takes over: a real
+/// token has a handful (`typ`, `jti`...), and those cost no allocation and no hashing.
+const FEW_NAMES: usize = 8;
+
 /// The names of the top-level members this library does not use, to refuse one given twice.
-/// A set, not a list: a header of many distinct names, sent before any signature is checked,
-/// costs one lookup per name rather than one comparison per pair.
+/// The first few are kept on the stack; beyond them a set, not a list, so that a header of many
+/// distinct names, sent before any signature is checked, costs one lookup per name rather than
+/// one comparison per pair.
 #[derive(Default)]
-pub(crate) struct OtherNames<'a>(HashSet<Cow<'a, str>>);
+pub(crate) struct OtherNames<'a> {
+    few: [Option<Cow<'a, str>>; FEW_NAMES],
+    /// How many of `few` are filled; the rest go to `many`.
+    filled: usize,
+    many: HashSet<Cow<'a, str>>,
+}
 
 impl<'a> OtherNames<'a> {
     pub(crate) fn add<E: de::Error>(&mut self, name: Cow<'a, str>) -> Result<(), E> {
-        if !self.0.insert(name) {
-            return Err(E::custom("a member is given twice"));
+        let given_twice = || E::custom("a member is given twice");
+        if self.few[..self.filled]
+            .iter()
+            .flatten()
+            .any(|seen| *seen == name)
+        {
+            return Err(given_twice());
+        }
+        if let Some(free) = self.few.get_mut(self.filled) {
+            *free = Some(name);
+            self.filled += 1;
+            return Ok(());
+        }
+        if !self.many.insert(name) {
+            return Err(given_twice());
         }
         Ok(())
     }
@@ -197,6 +220,23 @@ mod tests {
         assert!(matches!(plain.0, Cow::Borrowed("abc")));
         let escaped = read_all(br#""a\nc""#, |d| Str::deserialize(d)).unwrap();
         assert!(matches!(escaped.0, Cow::Owned(ref s) if s == "a\nc"));
+    }
+
+    #[test]
+    fn a_repeat_is_refused_among_the_first_few_names_and_after_them() {
+        for count in [1, FEW_NAMES - 1, FEW_NAMES, FEW_NAMES + 1, 3 * FEW_NAMES] {
+            for repeated in [0, count / 2, count - 1] {
+                let mut names = OtherNames::default();
+                for i in 0..count {
+                    names
+                        .add::<serde_json::Error>(Cow::Owned(format!("n{i}")))
+                        .unwrap();
+                }
+                let again = names.add::<serde_json::Error>(Cow::Owned(format!("n{repeated}")));
+                assert!(again.is_err(), "{count} names, n{repeated} again");
+                assert!(names.add::<serde_json::Error>(Cow::Borrowed("new")).is_ok());
+            }
+        }
     }
 
     #[test]

@@ -200,7 +200,7 @@ impl Rules {
     pub(crate) fn parse<'t>(
         &self,
         token: &'t str,
-        header: &'t mut Vec<u8>,
+        header: &'t mut PartBuffer,
     ) -> Result<Token<'t>, AuthError> {
         self.check_size(token)?;
         let mut parts = token.split('.');
@@ -213,8 +213,7 @@ impl Rules {
         };
         let signing_input = &token[..header_part.len() + 1 + payload.len()];
 
-        *header = decode_part(header_part)?;
-        let header: Header<'t> = Header::from_json(header).map_err(|_| {
+        let header: Header<'t> = Header::from_json(decode_part(header_part, header)?).map_err(|_| {
             AuthError::malformed(
                 "the header is not one JSON object with string alg and kid and no member given twice",
             )
@@ -278,8 +277,9 @@ impl Rules {
             return Err(AuthError::BadSignature);
         }
 
-        let payload = decode_part(token.payload)?;
-        let claims = ReadClaims::from_json(&payload, T::KEEPS_EXTRA).map_err(|_| {
+        let mut buffer = PartBuffer::new();
+        let payload = decode_part(token.payload, &mut buffer)?;
+        let claims = ReadClaims::from_json(payload, T::KEEPS_EXTRA).map_err(|_| {
             AuthError::malformed(
                 "the claims are not one JSON object with string sub and iss, aud a string or a list of strings, numeric exp, nbf and iat, and no claim given twice",
             )
@@ -412,11 +412,37 @@ impl Verified for Claims {
     }
 }
 
-/// Strict base64url without padding, as JWS requires.
-fn decode_part(part: &str) -> Result<Vec<u8>, AuthError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| AuthError::malformed("a part of the token is not base64url"))
+/// Room on the stack for a decoded header or payload: Passage's are a few hundred bytes.
+const PART_BUFFER: usize = 1024;
+
+/// Where a decoded header or payload is kept: on the stack when it fits, as it nearly always
+/// does (no allocation on the path every new token takes), else on the heap.
+pub(crate) struct PartBuffer {
+    stack: [u8; PART_BUFFER],
+    heap: Vec<u8>,
+}
+
+impl PartBuffer {
+    pub(crate) fn new() -> Self {
+        Self {
+            stack: [0; PART_BUFFER],
+            heap: Vec::new(),
+        }
+    }
+}
+
+/// Strict base64url without padding, as JWS requires, decoded into `buffer`.
+fn decode_part<'b>(part: &str, buffer: &'b mut PartBuffer) -> Result<&'b [u8], AuthError> {
+    let not_base64 = || AuthError::malformed("a part of the token is not base64url");
+    match URL_SAFE_NO_PAD.decode_slice(part, &mut buffer.stack) {
+        Ok(len) => Ok(&buffer.stack[..len]),
+        // The decoder's estimate of the length does not fit: decode on the heap instead.
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+            buffer.heap = URL_SAFE_NO_PAD.decode(part).map_err(|_| not_base64())?;
+            Ok(&buffer.heap)
+        }
+        Err(base64::DecodeSliceError::DecodeError(_)) => Err(not_base64()),
+    }
 }
 
 /// Seconds since the Unix epoch (negative before it).
@@ -466,7 +492,7 @@ mod tests {
     fn size_is_checked_before_anything_else() {
         let huge = "a".repeat(8193);
         assert!(matches!(
-            rules().parse(&huge, &mut Vec::new()),
+            rules().parse(&huge, &mut PartBuffer::new()),
             Err(AuthError::TokenTooLarge {
                 size: 8193,
                 limit: 8192
@@ -479,7 +505,7 @@ mod tests {
         for bad in ["", "abc", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b."] {
             assert!(
                 matches!(
-                    rules().parse(bad, &mut Vec::new()),
+                    rules().parse(bad, &mut PartBuffer::new()),
                     Err(AuthError::Malformed { .. })
                 ),
                 "{bad:?}"
@@ -495,7 +521,7 @@ mod tests {
             b64("{}")
         );
         assert!(matches!(
-            rules().parse(&padded, &mut Vec::new()),
+            rules().parse(&padded, &mut PartBuffer::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
@@ -512,7 +538,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    rules().parse(&token(header), &mut Vec::new()),
+                    rules().parse(&token(header), &mut PartBuffer::new()),
                     Err(AuthError::Malformed { .. })
                 ),
                 "{header}"
@@ -529,7 +555,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    rules().parse(&token(header), &mut Vec::new()),
+                    rules().parse(&token(header), &mut PartBuffer::new()),
                     Err(AuthError::Malformed { .. })
                 ),
                 "{header}"
@@ -540,13 +566,13 @@ mod tests {
     #[test]
     fn header_without_alg_is_malformed() {
         assert!(matches!(
-            rules().parse(&token(r#"{"kid":"k"}"#), &mut Vec::new()),
+            rules().parse(&token(r#"{"kid":"k"}"#), &mut PartBuffer::new()),
             Err(AuthError::Malformed { .. })
         ));
     }
 
     fn malformed_reason(header: &str) -> &'static str {
-        match rules().parse(&token(header), &mut Vec::new()) {
+        match rules().parse(&token(header), &mut PartBuffer::new()) {
             Err(AuthError::Malformed { reason }) => reason,
             Err(other) => panic!("{header}: expected Malformed, got {other:?}"),
             Ok(_) => panic!("{header}: accepted"),
@@ -609,16 +635,34 @@ mod tests {
     }
 
     #[test]
+    fn a_header_too_long_for_the_stack_buffer_is_read_the_same() {
+        let long = "x".repeat(3 * PART_BUFFER);
+        let header = format!(r#"{{"alg":"RS256","kid":"k1","pad":"{long}"}}"#);
+        let mut buffer = PartBuffer::new();
+        let long_token = token(&header);
+        let parsed = rules().parse(&long_token, &mut buffer).unwrap();
+        assert_eq!(parsed.kid, "k1");
+        let repeated = format!(r#"{{"alg":"RS256","kid":"k1","pad":"{long}","pad":"y"}}"#);
+        assert!(matches!(
+            rules().parse(&token(&repeated), &mut PartBuffer::new()),
+            Err(AuthError::Malformed { .. })
+        ));
+    }
+
+    #[test]
     fn empty_kid_counts_as_missing() {
         assert!(matches!(
-            rules().parse(&token(r#"{"alg":"RS256","kid":""}"#), &mut Vec::new()),
+            rules().parse(
+                &token(r#"{"alg":"RS256","kid":""}"#),
+                &mut PartBuffer::new()
+            ),
             Err(AuthError::MissingKeyId)
         ));
     }
 
     #[test]
     fn unsupported_algorithm_is_shown_escaped() {
-        match rules().parse(&token(r#"{"alg":"none\n"}"#), &mut Vec::new()) {
+        match rules().parse(&token(r#"{"alg":"none\n"}"#), &mut PartBuffer::new()) {
             Err(AuthError::UnsupportedAlgorithm { alg }) => assert_eq!(alg, "\"none\\n\""),
             _ => panic!("expected UnsupportedAlgorithm"),
         }
@@ -633,7 +677,7 @@ mod tests {
     #[test]
     fn signing_input_is_header_dot_payload() {
         let t = format!("{}.{}.c2ln", b64(r#"{"alg":"RS256","kid":"k"}"#), b64("{}"));
-        let mut header = Vec::new();
+        let mut header = PartBuffer::new();
         let parsed = rules().parse(&t, &mut header).unwrap();
         assert_eq!(parsed.signing_input, t.rsplit_once('.').unwrap().0);
         assert_eq!(parsed.kid, "k");
