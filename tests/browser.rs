@@ -35,7 +35,7 @@ fn tool(variable: &str, default: &str, what: &str) -> PathBuf {
         path.is_file(),
         "{what} is missing: no {} (set {variable} to another path). Install Debian's chromium \
          and chromium-driver (`apt-get install chromium chromium-driver`), or run \
-         `cargo xtask test`, which installs them when run as root.",
+         `cargo xtask test`, which installs them when run as root or with password-less sudo.",
         path.display()
     );
     path

@@ -7,7 +7,7 @@
 //!   suite.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use xtask::{CheckOutcome, check, regen, workspace_root};
 
@@ -209,8 +209,8 @@ struct Browser {
 
 /// Headless Chromium and chromedriver for the browser test (`tests/browser.rs`): the paths in
 /// `PASSAGE_CHROMIUM` and `PASSAGE_CHROMEDRIVER`, else Debian's `chromium` and `chromium-driver`
-/// packages, installed with apt-get when missing and running as root; else an error saying what
-/// to install. Never a browser downloaded by other means.
+/// packages, installed with apt-get when missing (as root, or through sudo without a password);
+/// else an error saying what to install. Never a browser downloaded by other means.
 fn install_browser() -> Result<Browser, String> {
     let path = |variable: &str, default: &str| {
         std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
@@ -234,18 +234,33 @@ fn install_browser() -> Result<Browser, String> {
         .arg("-u")
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
-    if !as_root || !Path::new("/usr/bin/apt-get").is_file() {
+    // Not root: sudo, if it asks for no password (as on hosted CI runners).
+    let with_sudo = !as_root
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stdin(Stdio::null())
+            .output()
+            .is_ok_and(|out| out.status.success());
+    if !(as_root || with_sudo) || !Path::new("/usr/bin/apt-get").is_file() {
         return Err(missing);
     }
+    let apt_get = |args: &[&str]| {
+        let mut command = Command::new(if with_sudo { "sudo" } else { "env" });
+        if with_sudo {
+            command.arg("-n").arg("env");
+        }
+        command
+            .args(["DEBIAN_FRONTEND=noninteractive", "apt-get", "-q"])
+            .args(args);
+        command
+    };
     println!("installing chromium and chromium-driver (Debian packages) for the browser test");
     run(
-        Command::new("apt-get").args(["-q", "update"]),
+        &mut apt_get(&["update"]),
         "apt-get could not update the package lists",
     )?;
     run(
-        Command::new("apt-get")
-            .args(["-q", "install", "-y", "chromium", "chromium-driver"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
+        &mut apt_get(&["install", "-y", "chromium", "chromium-driver"]),
         "apt-get could not install chromium and chromium-driver",
     )?;
     if installed() {
