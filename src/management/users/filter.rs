@@ -52,8 +52,19 @@ impl Op {
     }
 
     /// Whether the operator matches a pattern (`like:`, `not_like:`), which only text fields take.
-    fn is_pattern(self) -> bool {
+    pub(crate) fn is_pattern(self) -> bool {
         matches!(self, Op::Like | Op::NotLike)
+    }
+
+    /// Reads a filter value as the service does: the operator its prefix names and the rest. A
+    /// value with no operator prefix is an equality (timestamps hold colons, so a colon alone
+    /// names no operator). The emulator reads filters with it.
+    #[cfg(feature = "emulator")]
+    pub(crate) fn split(value: &str) -> (Op, &str) {
+        PREFIXES
+            .iter()
+            .find_map(|op| value.strip_prefix(op.prefix()).map(|rest| (*op, rest)))
+            .unwrap_or((Op::Eq, value))
     }
 }
 

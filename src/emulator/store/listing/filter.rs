@@ -14,6 +14,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::emulator::rejection::ApiError;
 use crate::emulator::store::UserRecord;
+// The facade's operators: one list of prefixes for what the client sends and what this reads.
+use crate::users::Op;
 
 /// The one timestamp form the documentation accepts in filters, as Go writes its layout.
 pub(crate) const TIMESTAMP_FORM: &str = "2006-01-02T15:04:05.000000Z";
@@ -38,56 +40,24 @@ pub(crate) fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// A filter operator, from the value's prefix (`ne:`, `gt:`, `lt:`, `like:`, `not_like:`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Op {
-    Eq,
-    Ne,
-    Gt,
-    Lt,
-    Like,
-    NotLike,
+/// How an operator compares a value with the filter's operand. Patterns apply to text only;
+/// see `Filter::parse`.
+fn compare<T: Ord + ?Sized>(op: Op, value: &T, operand: &T) -> bool {
+    match op {
+        Op::Eq => value == operand,
+        Op::Ne => value != operand,
+        Op::Gt => value > operand,
+        Op::Lt => value < operand,
+        Op::Like | Op::NotLike => false,
+    }
 }
 
-impl Op {
-    /// Splits `value` into its operator and operand. A prefix that is not an operator is part of
-    /// the operand (timestamps hold colons).
-    fn split(value: &str) -> (Self, &str) {
-        for (prefix, op) in [
-            ("ne:", Self::Ne),
-            ("gt:", Self::Gt),
-            ("lt:", Self::Lt),
-            ("like:", Self::Like),
-            ("not_like:", Self::NotLike),
-        ] {
-            if let Some(rest) = value.strip_prefix(prefix) {
-                return (op, rest);
-            }
-        }
-        (Self::Eq, value)
-    }
-
-    fn is_pattern(self) -> bool {
-        matches!(self, Self::Like | Self::NotLike)
-    }
-
-    fn compare<T: Ord + ?Sized>(self, value: &T, operand: &T) -> bool {
-        match self {
-            Self::Eq => value == operand,
-            Self::Ne => value != operand,
-            Self::Gt => value > operand,
-            Self::Lt => value < operand,
-            // Only text filters use patterns; see `Filter::parse`.
-            Self::Like | Self::NotLike => false,
-        }
-    }
-
-    fn text(self, value: &str, operand: &str) -> bool {
-        match self {
-            Self::Like => like(value, operand),
-            Self::NotLike => !like(value, operand),
-            _ => self.compare(value, operand),
-        }
+/// How an operator compares a text value, patterns included.
+fn text(op: Op, value: &str, operand: &str) -> bool {
+    match op {
+        Op::Like => like(value, operand),
+        Op::NotLike => !like(value, operand),
+        _ => compare(op, value, operand),
     }
 }
 
@@ -162,15 +132,15 @@ impl Filter {
                     // "Not equal" and "not like" hold when no identifier is equal or alike.
                     Op::Ne => present.all(|i| i != operand),
                     Op::NotLike => present.all(|i| !like(i, operand)),
-                    _ => present.any(|i| op.text(i, operand)),
+                    _ => present.any(|i| text(*op, i, operand)),
                 }
             }
-            Self::Id(op, operand) => op.text(&user.id, operand),
-            Self::Status(op, operand) => op.text(user.status.as_str(), operand),
-            Self::LoginCount(op, operand) => op.compare(&user.login_count, operand),
-            Self::CreatedAt(op, operand) => op.compare(&user.created_at, operand),
-            Self::UpdatedAt(op, operand) => op.compare(&user.updated_at, operand),
-            Self::LastLoginAt(op, operand) => op.compare(&user.last_login_or_zero(), operand),
+            Self::Id(op, operand) => text(*op, &user.id, operand),
+            Self::Status(op, operand) => text(*op, user.status.as_str(), operand),
+            Self::LoginCount(op, operand) => compare(*op, &user.login_count, operand),
+            Self::CreatedAt(op, operand) => compare(*op, &user.created_at, operand),
+            Self::UpdatedAt(op, operand) => compare(*op, &user.updated_at, operand),
+            Self::LastLoginAt(op, operand) => compare(*op, &user.last_login_or_zero(), operand),
         }
     }
 }
