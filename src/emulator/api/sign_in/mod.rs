@@ -33,7 +33,7 @@ use url::Url;
 use crate::emulator::context::Context;
 use crate::emulator::extract::ApiClient;
 use crate::emulator::store::{self, NewUser, Store, UserRecord};
-use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue};
+use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue_on_sign_in};
 use crate::enums::UserStatus;
 use page::{Notice, SignInPage, UserRow, problem_page};
 
@@ -323,27 +323,24 @@ async fn sign_in(
         };
         render(&ctx, status, view)
     };
-    let signed_in = {
-        let mut store = ctx.store();
-        match store.user(user_id).map(|u| u.status.clone()) {
-            Err(_) => Err((
+    let status = ctx.store().user(user_id).map(|user| user.status.clone());
+    match status {
+        Err(_) => {
+            return refused(
                 StatusCode::NOT_FOUND,
                 format!("There is no user {user_id:?} (any more)."),
-            )),
-            Ok(UserStatus::Inactive) => Err((
+            );
+        }
+        Ok(UserStatus::Inactive) => {
+            return refused(
                 StatusCode::FORBIDDEN,
                 "This user is deactivated and cannot sign in.".to_owned(),
-            )),
-            Ok(_) => store
-                .record_login(user_id, client, None, true, store::now())
-                .map(|_| ())
-                .map_err(|e| (StatusCode::NOT_FOUND, e.message().to_owned())),
+            );
         }
-    };
-    if let Err((status, message)) = signed_in {
-        return refused(status, message);
+        Ok(_) => {}
     }
-    let token = match issue(&ctx.settings, &ctx.keys, user_id, &TokenOptions::default()) {
+    // The sign-in every other way of signing in records: a login from this browser.
+    let token = match issue_on_sign_in(&ctx, user_id, &TokenOptions::default(), Some(client)) {
         Ok(token) => token,
         Err(error) => {
             return refused(
