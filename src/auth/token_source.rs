@@ -160,7 +160,9 @@ fn bearer_token<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Presen
 /// [`MAX_COOKIE_TOKENS`] is an error. A value that is not visible ASCII cannot be a token: it
 /// is an error when it is the only one, and ignored beside another.
 fn cookie_tokens<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Presented>, AuthError> {
-    let mut tokens: Vec<&str> = Vec::new();
+    // At most MAX_COOKIE_TOKENS distinct values, kept on the stack: no allocation per request.
+    let mut distinct = [""; MAX_COOKIE_TOKENS];
+    let mut count = 0;
     let mut unreadable = false;
     for value in cookie_values(request, AUTH_COOKIE_NAME.as_bytes()) {
         if value.is_empty() {
@@ -171,16 +173,17 @@ fn cookie_tokens<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Prese
             continue;
         }
         let token = ascii(value);
-        if !tokens.contains(&token) {
-            if tokens.len() == MAX_COOKIE_TOKENS {
+        if !distinct[..count].contains(&token) {
+            let Some(slot) = distinct.get_mut(count) else {
                 return Err(AuthError::AmbiguousCookie {
                     reason: "there are too many to check",
                 });
-            }
-            tokens.push(token);
+            };
+            *slot = token;
+            count += 1;
         }
     }
-    Ok(match tokens.as_slice() {
+    Ok(match &distinct[..count] {
         [] if unreadable => {
             return Err(AuthError::malformed(
                 "the psg_auth_token cookie holds bytes that are not visible ASCII",
@@ -197,6 +200,11 @@ fn cookie_tokens<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Prese
 /// Every value of the cookie `name` in the request's `Cookie` headers (RFC 6265 §5.4 sends one
 /// header, HTTP/2 may split it in several): pairs split at `;`, white space around names and
 /// values ignored, one pair of double quotes around a value removed. Names are case-sensitive.
+///
+/// Not the `cookie` crate's `Cookie::split_parse`, which reads the same pairs: it takes the
+/// header as `&str`, so a non-UTF-8 byte in another cookie would have to be replaced first, and
+/// it builds a full `Cookie` for every pair, which costs about a microsecond more per request on
+/// the benchmark's header of eleven cookies (against a budget of half a microsecond).
 fn cookie_values<'r, R: RequestHeaders + ?Sized>(
     request: &'r R,
     name: &'r [u8],
