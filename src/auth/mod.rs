@@ -178,10 +178,11 @@ impl Authenticator {
         // Rule 1 first: an oversized token is not even hashed.
         self.rules.check_size(token)?;
         let key = TokenKey::of(token);
+        let (now, leeway) = (unix_seconds(self.clock.now()), self.rules.leeway_seconds());
         let hit = cache.get(
             &key,
-            unix_seconds(self.clock.now()),
-            self.rules.leeway_seconds(),
+            now,
+            leeway,
             || self.keys.still_trusted(),
             T::from_cached,
         );
@@ -199,6 +200,7 @@ impl Authenticator {
                 payload_len: outcome.payload_len,
             },
         );
+        cache.sweep_if_due(now, leeway);
         Ok(outcome.value)
     }
 

@@ -9,6 +9,10 @@
 //!   refreshed set without it retires the key), and while the key set itself is trusted (see
 //!   `jwks_max_stale`). Otherwise it is dropped and the token is checked in full, so a hit
 //!   answers exactly what a full validation would.
+//! - An entry that can no longer be served (expired, or verified by a key that left the key
+//!   set) is also freed without being asked for again: at most once a minute, the first insert
+//!   after the minute sweeps the cache. Memory held for tokens nobody presents any more lasts
+//!   one sweep interval past their `exp` or their key's removal, not until eviction.
 //! - An entry is found by the SHA-256 of the token's signature part and must hold the token's
 //!   signing input (`header.payload`) byte for byte: a hit is the very token that was verified
 //!   (anything else would be a SHA-256 collision). Hashing the signature alone, not the whole
@@ -24,7 +28,7 @@
 
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use aws_lc_rs::digest::{SHA256, digest};
 use quick_cache::sync::{Cache, DefaultLifecycle};
@@ -39,6 +43,8 @@ const ENTRY_OVERHEAD: usize = 192;
 /// An entry heavier than this share of the byte budget is not stored: one outsized token must
 /// not push out dozens of ordinary ones.
 const MAX_ENTRY_SHARE: usize = 64;
+/// The least time between two sweeps of entries that can no longer be served, in seconds.
+pub(crate) const SWEEP_INTERVAL: i64 = 60;
 
 /// The SHA-256 of a token's signature part: what entries are found by.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -156,6 +162,8 @@ pub(crate) struct TokenCache {
     min_weight: u64,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// When the next sweep is due (Unix seconds; 0: at the first insert).
+    next_sweep: AtomicI64,
 }
 
 impl TokenCache {
@@ -183,6 +191,7 @@ impl TokenCache {
             min_weight: max_bytes.div_ceil(capacity) as u64,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            next_sweep: AtomicI64::new(0),
         })
     }
 
@@ -240,6 +249,29 @@ impl TokenCache {
             weight: weight.max(self.min_weight),
         };
         self.map.insert(key.digest, Arc::new(entry));
+    }
+
+    /// Frees every entry that can no longer be served at `now` (expired, or its key retired)
+    /// if the last sweep is [`SWEEP_INTERVAL`] old; one caller does it, the others go on. Costs
+    /// one atomic load when not due; a sweep visits each shard once, under its lock.
+    pub(crate) fn sweep_if_due(&self, now: i64, leeway: i64) -> bool {
+        let due = self.next_sweep.load(Ordering::Relaxed);
+        if now < due
+            || self
+                .next_sweep
+                .compare_exchange(
+                    due,
+                    now.saturating_add(SWEEP_INTERVAL),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return false;
+        }
+        self.map
+            .retain(|_, entry| entry.in_time(now, leeway) && !entry.key.is_retired());
+        true
     }
 
     pub(crate) fn stats(&self) -> TokenCacheStats {
@@ -333,6 +365,33 @@ mod tests {
         assert_eq!(cache.get(&digest, 10, 0, || true, subject), None);
         assert_eq!(cache.stats().entries, 0);
         assert_eq!((cache.stats().hits, cache.stats().misses), (1, 2));
+    }
+
+    #[test]
+    fn a_sweep_frees_expired_entries_at_most_once_an_interval() {
+        let cache = TokenCache::new(100, 1 << 20).unwrap();
+        let key = key();
+        for (token, exp) in [("a.b.short", 1_010), ("a.b.long", 1_000_000)] {
+            cache.insert(&TokenKey::of(token), accepted(&key, "user", exp));
+        }
+        // The first sweep finds nothing to free and sets the next one a minute later.
+        assert!(cache.sweep_if_due(1_000, 0));
+        assert_eq!(cache.stats().entries, 2);
+        assert!(!cache.sweep_if_due(1_000 + SWEEP_INTERVAL - 1, 0));
+        // Due again: the expired entry goes without being looked up; the other stays.
+        assert!(cache.sweep_if_due(1_000 + SWEEP_INTERVAL, 0));
+        assert_eq!(cache.stats().entries, 1);
+        assert!(
+            cache
+                .get(&TokenKey::of("a.b.long"), 1_100, 0, || true, subject)
+                .is_some()
+        );
+        // With the leeway, an entry is kept as long as a full check would accept it.
+        cache.insert(&TokenKey::of("a.b.short"), accepted(&key, "user", 1_100));
+        assert!(cache.sweep_if_due(1_120 + SWEEP_INTERVAL, 60));
+        assert_eq!(cache.stats().entries, 1);
+        assert!(cache.sweep_if_due(1_120 + 2 * SWEEP_INTERVAL, 60));
+        assert_eq!(cache.stats().entries, 1);
     }
 
     #[test]

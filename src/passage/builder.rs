@@ -474,7 +474,9 @@ impl PassageBuilder {
     /// honoured for remembered tokens exactly as long as for new ones, until the key set is
     /// refreshed ([`jwks_max_age`](Self::jwks_max_age)). An entry is found by the SHA-256 of the
     /// token's signature and keeps its header and claims, never the signature: the cache holds
-    /// no usable token.
+    /// no usable token. Entries that can no longer be served (expired, or signed by a key that
+    /// left the key set) are freed within a minute even if their token never comes back: the
+    /// first new token after each minute sweeps them out.
     ///
     /// ```
     /// let passage = passage_identity::Passage::builder("my-app-id")

@@ -23,6 +23,20 @@ fn refetching(server: &JwksServer) -> Passage {
         .unwrap()
 }
 
+/// Serves key B alone from now on, and makes `passage` refetch the key set (with a token whose
+/// kid the set does not have), which retires key A.
+async fn rotate_key_a_out(server: &JwksServer, passage: &Passage) {
+    server.serve_keys(&[key_b()]);
+    let unknown = forge(
+        &json!({"alg": "RS256", "kid": "unknown"}),
+        &valid_claims(&server.base_url),
+        &[1; 256],
+    );
+    let fetches = server.fetches();
+    let _ = passage.auth().validate_jwt(&unknown).await;
+    assert_eq!(server.fetches(), fetches + 1);
+}
+
 /// A clock the test moves: Unix seconds, starting now.
 #[derive(Clone)]
 struct TestClock(Arc<AtomicI64>);
@@ -99,6 +113,62 @@ async fn a_cached_token_is_rejected_once_it_expires() {
     assert_eq!(stats(&passage).entries, 0, "the expired entry is dropped");
 }
 
+/// The least time between two sweeps of the cache (a minute).
+const SWEEP_INTERVAL: i64 = 60;
+
+#[tokio::test]
+async fn an_expired_entry_is_freed_by_the_next_sweep_though_nobody_presents_it_again() {
+    let server = JwksServer::start(&[key_a()]).await;
+    let clock = TestClock::new();
+    let passage = clock.install(server.passage()).build().unwrap();
+    let short = server.token_with(key_a(), |c| c["exp"] = json!(clock.now() + 30));
+    let long = server.token_with(key_a(), |c| c["exp"] = json!(clock.now() + 3_600));
+    passage.auth().validate_jwt(&short).await.unwrap();
+    passage.auth().validate_jwt(&long).await.unwrap();
+    assert_eq!(stats(&passage).entries, 2);
+    clock.advance(SWEEP_INTERVAL - 1);
+    let another = |seconds: i64| server.token_with(key_a(), |c| c["exp"] = json!(seconds));
+    passage
+        .auth()
+        .validate_jwt(&another(clock.now() + 3_600))
+        .await
+        .unwrap();
+    assert_eq!(stats(&passage).entries, 3, "no sweep within the interval");
+    clock.advance(1);
+    // The next new token's insert sweeps: the expired entry goes, the others stay.
+    passage
+        .auth()
+        .validate_jwt(&another(clock.now() + 3_600))
+        .await
+        .unwrap();
+    let stats = stats(&passage);
+    assert_eq!((stats.entries, stats.hits), (3, 0));
+    assert_eq!(passage.auth().validate_jwt(&long).await.unwrap(), USER_ID);
+}
+
+#[tokio::test]
+async fn entries_of_a_key_rotated_out_are_freed_by_the_next_sweep() {
+    let server = JwksServer::start(&[key_a(), key_b()]).await;
+    let clock = TestClock::new();
+    let passage = clock
+        .install(server.passage().jwks_cooldown(Duration::ZERO))
+        .build()
+        .unwrap();
+    for exp in [600, 601, 602] {
+        let token = server.token_with(key_a(), |c| c["exp"] = json!(clock.now() + exp));
+        passage.auth().validate_jwt(&token).await.unwrap();
+    }
+    assert_eq!(stats(&passage).entries, 3);
+    rotate_key_a_out(&server, &passage).await;
+    clock.advance(SWEEP_INTERVAL);
+    passage
+        .auth()
+        .validate_jwt(&server.token(key_b()))
+        .await
+        .unwrap();
+    assert_eq!(stats(&passage).entries, 1, "only key B's token is left");
+}
+
 #[tokio::test]
 async fn the_leeway_holds_for_cached_tokens_as_for_new_ones() {
     let server = JwksServer::start(&[key_a()]).await;
@@ -124,15 +194,7 @@ async fn a_cached_token_whose_key_was_rotated_out_is_rejected_after_the_refresh(
     passage.auth().validate_jwt(&token).await.unwrap();
     passage.auth().validate_jwt(&token).await.unwrap();
     assert_eq!(stats(&passage).hits, 1);
-    server.serve_keys(&[key_b()]);
-    // A token with a kid the set does not have forces the refresh that drops key A.
-    let unknown = forge(
-        &json!({"alg": "RS256", "kid": "unknown"}),
-        &valid_claims(&server.base_url),
-        &[1; 256],
-    );
-    let _ = passage.auth().validate_jwt(&unknown).await;
-    assert_eq!(server.fetches(), 2);
+    rotate_key_a_out(&server, &passage).await;
     let err = passage.auth().validate_jwt(&token).await.unwrap_err();
     assert!(matches!(err, AuthError::UnknownKeyId { .. }), "{err:?}");
     assert_eq!(stats(&passage).hits, 1);
