@@ -59,7 +59,11 @@ pub(crate) struct TokenKey<'t> {
 
 impl<'t> TokenKey<'t> {
     pub(crate) fn of(token: &'t str) -> Self {
-        let (signing_input, signature) = token.rsplit_once('.').unwrap_or(("", token));
+        // The last dot, found with a vectorised search: this runs on every validation.
+        let (signing_input, signature) = match memchr::memrchr(b'.', token.as_bytes()) {
+            Some(dot) => (&token[..dot], &token[dot + 1..]),
+            None => ("", token),
+        };
         let mut bytes = [0; 32];
         bytes.copy_from_slice(digest(&SHA256, signature.as_bytes()).as_ref());
         Self {

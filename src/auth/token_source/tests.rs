@@ -301,3 +301,51 @@ proptest! {
         }
     }
 }
+
+/// The plain reading of a `Cookie` header that the name search must agree with: split at every
+/// `;`, then at the first `=`; ours when the trimmed name is ours.
+fn cookie_values_by_pairs(header: &[u8]) -> Vec<&[u8]> {
+    header
+        .split(|&b| b == b';')
+        .filter_map(|pair| {
+            let at = pair.iter().position(|&b| b == b'=')?;
+            (trim(&pair[..at]) == AUTH_COOKIE_NAME.as_bytes())
+                .then(|| unquote(trim(&pair[at + 1..])))
+        })
+        .collect()
+}
+
+/// A `Cookie` header made of pieces that make names and pairs hard to tell apart: our name
+/// (whole and in part), separators, quotes, white space and arbitrary header bytes.
+fn tricky_cookie_header() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"psg_auth_token".to_vec()),
+        Just(b"psg_auth".to_vec()),
+        Just(b"_token".to_vec()),
+        Just(b";".to_vec()),
+        Just(b"=".to_vec()),
+        Just(b"\"".to_vec()),
+        Just(b" ".to_vec()),
+        Just(b"\t".to_vec()),
+        header_bytes(),
+    ];
+    proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #[test]
+    fn the_name_search_reads_the_pairs_the_plain_split_reads(
+        header in tricky_cookie_header(),
+    ) {
+        let map = headers(&[(&COOKIE, &header)]);
+        let found: Vec<&[u8]> = cookie_values(&map).collect();
+        prop_assert_eq!(found, cookie_values_by_pairs(&header));
+    }
+}
+
+#[test]
+fn our_cookie_name_has_no_prefix_that_is_also_its_suffix() {
+    // What lets the name search skip overlapping occurrences.
+    let name = AUTH_COOKIE_NAME.as_bytes();
+    assert!((1..name.len()).all(|k| name[..k] != name[name.len() - k..]));
+}
