@@ -4,7 +4,9 @@
 //!
 //! - `management/user_get`: one `user().get` after another, through a loopback forwarder that
 //!   counts the connections it accepts; printed: connections per 100 sequential calls (target:
-//!   1, the pool keeps the connection).
+//!   1, the pool keeps the connection). Then a new client makes 8 calls at once, twice:
+//!   printed, the connections each wave opened (target for the second: 0, the calls share the
+//!   pool).
 //! - The peak memory the client allocates while `list().stream()` walks 10,000 users (seeded
 //!   with the emulator's Rust controls), counted by a global allocator on the client's thread
 //!   only (the emulator runs on other threads). Printed beside it: the peak for one page, and
@@ -21,6 +23,7 @@ mod support;
 
 use criterion::{Criterion, criterion_group};
 use futures_util::TryStreamExt;
+use futures_util::future::try_join_all;
 use passage_identity::Passage;
 use passage_identity::emulator::Emulator;
 use tokio::net::{TcpListener, TcpStream};
@@ -231,6 +234,24 @@ fn benches(c: &mut Criterion) {
     let connections = f.accepted.load(Ordering::SeqCst) - before;
     println!(
         "management: {connections} connection(s) accepted for 100 sequential user().get calls from a new client [target 1]; {during_bench} for the {calls} calls of the timed run"
+    );
+
+    // Concurrent calls share the pool: a new client makes AT_ONCE calls at once, twice; the
+    // second wave finds the first wave's connections idle in the pool.
+    const AT_ONCE: usize = 8;
+    let fresh = client_through(&f.emulator, f.forwarder);
+    let users = fresh.user();
+    let wave = || {
+        let calls = (0..AT_ONCE).map(|_| users.get(&f.user_id));
+        let users = f.client_runtime.block_on(try_join_all(calls));
+        assert_eq!(users.expect("the users").len(), AT_ONCE);
+        f.accepted.load(Ordering::SeqCst)
+    };
+    let before = f.accepted.load(Ordering::SeqCst);
+    let first = wave() - before;
+    let second = wave() - before - first;
+    println!(
+        "management: {AT_ONCE} concurrent user().get calls from a new client opened {first} connection(s) [at most {AT_ONCE}]; {AT_ONCE} more after them opened {second} [target 0: they share the pool]"
     );
 
     const LIMIT: u32 = 500;
