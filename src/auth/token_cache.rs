@@ -124,9 +124,11 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// Whether `exp` and `nbf` still hold at `now` (Unix seconds), as the full check has them.
-    fn in_time(&self, now: i64, leeway: i64) -> bool {
-        super::verify::in_time(self.exp, self.nbf, now, leeway).is_ok()
+    /// Whether the entry may still answer at `now` (Unix seconds) as far as it knows itself:
+    /// `exp` and `nbf` hold as the full check has them, and the key that verified it has not
+    /// left the key set. (Whether the key set is still trusted is the caller's to add.)
+    fn servable(&self, now: i64, leeway: i64) -> bool {
+        super::verify::in_time(self.exp, self.nbf, now, leeway).is_ok() && !self.key.is_retired()
     }
 }
 
@@ -215,7 +217,7 @@ impl TokenCache {
             if *entry.signing_input != *key.signing_input {
                 // Another token with the same signature: only a collision gets here.
                 None
-            } else if entry.in_time(now, leeway) && !entry.key.is_retired() && trusted() {
+            } else if entry.servable(now, leeway) && trusted() {
                 read(&entry.value)
             } else {
                 self.map
@@ -273,8 +275,7 @@ impl TokenCache {
         {
             return false;
         }
-        self.map
-            .retain(|_, entry| entry.in_time(now, leeway) && !entry.key.is_retired());
+        self.map.retain(|_, entry| entry.servable(now, leeway));
         true
     }
 
@@ -390,11 +391,16 @@ mod tests {
                 .get(&TokenKey::of("a.b.long"), 1_100, 0, || true, subject)
                 .is_some()
         );
-        // With the leeway, an entry is kept as long as a full check would accept it.
-        cache.insert(&TokenKey::of("a.b.short"), accepted(&key, "user", 1_100));
-        assert!(cache.sweep_if_due(1_120 + SWEEP_INTERVAL, 60));
-        assert_eq!(cache.stats().entries, 1);
-        assert!(cache.sweep_if_due(1_120 + 2 * SWEEP_INTERVAL, 60));
+        // With the leeway, an entry is kept as long as a full check would accept it: past its
+        // exp but within the leeway at the next sweep, gone at the one after.
+        let next = 1_000 + 2 * SWEEP_INTERVAL;
+        cache.insert(
+            &TokenKey::of("a.b.short"),
+            accepted(&key, "user", next - 30),
+        );
+        assert!(cache.sweep_if_due(next, 60));
+        assert_eq!(cache.stats().entries, 2);
+        assert!(cache.sweep_if_due(next + SWEEP_INTERVAL, 60));
         assert_eq!(cache.stats().entries, 1);
     }
 
