@@ -126,8 +126,8 @@ const FEW_NAMES: usize = 8;
 /// one comparison per pair.
 #[derive(Default)]
 pub(crate) struct OtherNames<'a> {
-    few: [Option<Cow<'a, str>>; FEW_NAMES],
-    /// How many of `few` are filled; the rest go to `many`.
+    /// `few[..filled]` are the first names seen; the rest go to `many`.
+    few: [Cow<'a, str>; FEW_NAMES],
     filled: usize,
     many: HashSet<Cow<'a, str>>,
 }
@@ -135,15 +135,11 @@ pub(crate) struct OtherNames<'a> {
 impl<'a> OtherNames<'a> {
     pub(crate) fn add<E: de::Error>(&mut self, name: Cow<'a, str>) -> Result<(), E> {
         let given_twice = || E::custom("a member is given twice");
-        if self.few[..self.filled]
-            .iter()
-            .flatten()
-            .any(|seen| *seen == name)
-        {
+        if self.few[..self.filled].contains(&name) {
             return Err(given_twice());
         }
         if let Some(free) = self.few.get_mut(self.filled) {
-            *free = Some(name);
+            *free = name;
             self.filled += 1;
             return Ok(());
         }
