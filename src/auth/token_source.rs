@@ -121,12 +121,14 @@ fn bearer_token<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Presen
         return Err(invalid("the request has several Authorization headers"));
     }
     let value = trim(value);
+    let (scheme, rest) = match value.iter().position(|&b| is_http_whitespace(b)) {
+        Some(at) => value.split_at(at),
+        None => (value, &[][..]),
+    };
+    let token = trim(rest);
     // The common case in one pass over the token: `Bearer`, white space, visible ASCII.
-    if let Some(at) = value.iter().position(|&b| is_http_whitespace(b)) {
-        let (scheme, token) = (&value[..at], trim(&value[at..]));
-        if scheme.eq_ignore_ascii_case(b"bearer") && !token.is_empty() && visible_ascii(token) {
-            return Ok(Some(Presented::One(ascii(token).to_owned())));
-        }
+    if scheme.eq_ignore_ascii_case(b"bearer") && !token.is_empty() && visible_ascii(token) {
+        return Ok(Some(Presented::One(ascii(token).to_owned())));
     }
     // Anything else, checked rule by rule for the error that says what is wrong.
     if !value
@@ -138,21 +140,14 @@ fn bearer_token<R: RequestHeaders + ?Sized>(request: &R) -> Result<Option<Presen
     if value.is_empty() {
         return Err(invalid("it is empty"));
     }
-    let (scheme, rest) = match value.iter().position(|&b| is_http_whitespace(b)) {
-        Some(at) => value.split_at(at),
-        None => (value, &[][..]),
-    };
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(invalid("the scheme is not Bearer"));
     }
-    let token = trim(rest);
     if token.is_empty() {
         return Err(invalid("Bearer is not followed by a token"));
     }
-    if token.iter().any(|&b| is_http_whitespace(b)) {
-        return Err(invalid("the token holds white space"));
-    }
-    Ok(Some(Presented::One(ascii(token).to_owned())))
+    // Visible ASCII and white space only, but not a visible-ASCII token: it holds white space.
+    Err(invalid("the token holds white space"))
 }
 
 /// The distinct non-empty values of our cookie; `None` when there is none.
