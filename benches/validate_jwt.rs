@@ -431,7 +431,16 @@ fn print_scaling(f: &Fixture, rounds: usize) {
         );
         return;
     };
-    let ratio = |one: Duration, two: Duration| 2.0 * one.as_secs_f64() / two.as_secs_f64();
+    // Throughput of two threads over one: `work()` makes each side's work afresh (a new
+    // warmed-up client, so every token is first seen on both sides).
+    fn two_over_one<W>(cores: Option<&[core_affinity::CoreId]>, work: impl Fn() -> W) -> f64
+    where
+        W: Fn(&tokio::runtime::Runtime, usize, usize) + Sync,
+    {
+        let one = on_threads(1, CALLS, cores, &work());
+        let two = on_threads(2, CALLS, cores, &work());
+        2.0 * one.as_secs_f64() / two.as_secs_f64()
+    }
     let mut validate = Vec::new();
     let mut unpinned = Vec::new();
     let mut uncached = Vec::new();
@@ -445,22 +454,14 @@ fn print_scaling(f: &Fixture, rounds: usize) {
                 assert!(matches!(black_box(user).as_deref(), Ok(USER_ID)));
             }
         };
-        let pinned = Some(cores);
-        let one = on_threads(1, CALLS, pinned, &validate_with(f.warm()));
-        let two = on_threads(2, CALLS, pinned, &validate_with(f.warm()));
-        validate.push(ratio(one, two));
-        let one = on_threads(1, CALLS, pinned, &validate_with(f.warm_uncached()));
-        let two = on_threads(2, CALLS, pinned, &validate_with(f.warm_uncached()));
-        uncached.push(ratio(one, two));
         let floor_on = |_: &tokio::runtime::Runtime, thread: usize, i: usize| {
             f.floor(&f.tokens[thread * CALLS + i]);
         };
-        let one = on_threads(1, CALLS, pinned, &floor_on);
-        let two = on_threads(2, CALLS, pinned, &floor_on);
-        floor.push(ratio(one, two));
-        let one = on_threads(1, CALLS, None, &validate_with(f.warm()));
-        let two = on_threads(2, CALLS, None, &validate_with(f.warm()));
-        unpinned.push(ratio(one, two));
+        let pinned = Some(cores);
+        validate.push(two_over_one(pinned, || validate_with(f.warm())));
+        uncached.push(two_over_one(pinned, || validate_with(f.warm_uncached())));
+        floor.push(two_over_one(pinned, || floor_on));
+        unpinned.push(two_over_one(None, || validate_with(f.warm())));
     }
     let [validate, unpinned, uncached, floor] =
         [validate, unpinned, uncached, floor].map(|mut ratios| {
