@@ -261,6 +261,20 @@ impl TokenOptions {
         self.foreign_key = true;
         self
     }
+
+    /// Whether these options give a token as Passage issues on sign-in: valid now, with its
+    /// issuer, audience and current key. A lifetime and custom claims change nothing; every
+    /// other option shapes a token to be rejected.
+    pub(crate) fn is_sign_in_shaped(&self) -> bool {
+        self.not_before.is_none()
+            && self.issued_at.is_none()
+            && self.expires_at.is_none()
+            && self.audience.is_none()
+            && self.issuer.is_none()
+            && self.removed.is_empty()
+            && self.kid.is_none()
+            && !self.foreign_key
+    }
 }
 
 fn unix_seconds(at: SystemTime) -> i64 {

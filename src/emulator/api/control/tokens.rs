@@ -44,21 +44,6 @@ pub(super) struct TokenRequest {
 }
 
 impl TokenRequest {
-    /// Whether the token is one Passage issues on sign-in: valid now, with its issuer, audience
-    /// and current key (a lifetime and custom claims change nothing). A token shaped to be
-    /// rejected records no sign-in, like the handle's `issue_token_with`.
-    fn is_sign_in(&self) -> bool {
-        !self.expired
-            && self.issued_at.is_none()
-            && self.not_before.is_none()
-            && self.expires_at.is_none()
-            && self.audience.is_none()
-            && self.issuer.is_none()
-            && self.without_claims.is_empty()
-            && self.kid.is_none()
-            && !self.signed_by_unknown_key
-    }
-
     fn options(self) -> Result<TokenOptions, ApiError> {
         let ttl = self.ttl_seconds.unwrap_or(DEFAULT_TTL.as_secs());
         if !(1..=MAX_TTL_SECONDS).contains(&ttl) {
@@ -130,9 +115,9 @@ pub(super) async fn issue(
         return Err(ApiError::invalid_request("user_id must not be empty"));
     }
     let user_id = request.user_id.clone();
-    let sign_in = request.is_sign_in();
     let options = request.options()?;
-    let token = if sign_in {
+    // A token shaped to be rejected records no sign-in, like the handle's `issue_token_with`.
+    let token = if options.is_sign_in_shaped() {
         issue_on_sign_in(&ctx, &user_id, &options, Some(client))
     } else {
         issuing::issue(&ctx.settings, &ctx.keys, &user_id, &options)
