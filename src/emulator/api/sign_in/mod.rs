@@ -30,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use url::Url;
 
+use crate::auth::AUTH_COOKIE_NAME as COOKIE;
 use crate::emulator::context::Context;
 use crate::emulator::extract::ApiClient;
 use crate::emulator::store::{self, NewUser, Store, UserRecord};
@@ -43,8 +44,6 @@ pub(crate) const SIGN_IN_PATH: &str = "/emulator/sign-in";
 pub(crate) const USERS_PATH: &str = "/emulator/sign-in/users";
 /// Clears the cookie.
 pub(crate) const SIGN_OUT_PATH: &str = "/emulator/sign-out";
-/// The cookie Passage's elements set and the SDKs read.
-const COOKIE: &str = "psg_auth_token";
 /// The most users the page lists; a search narrows down the rest.
 pub(crate) const MAX_SHOWN: usize = 100;
 
@@ -345,7 +344,10 @@ async fn sign_in(
         Err(error) => {
             return refused(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("The emulator could not issue a token: {error}"),
+                format!(
+                    "The emulator could not issue a token: {}",
+                    crate::auth::ErrorChain(&error)
+                ),
             );
         }
     };
