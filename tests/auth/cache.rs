@@ -10,13 +10,6 @@ use tokio::sync::Barrier;
 
 use crate::common::auth::*;
 
-fn source_of(err: &AuthError) -> &KeySetError {
-    match err {
-        AuthError::KeySetUnavailable(source) => source,
-        other => panic!("expected KeySetUnavailable, got {other:?}"),
-    }
-}
-
 /// A token with a key id the JWKS does not have (its signature is never checked).
 fn token_with_kid(server: &JwksServer, kid: &str) -> String {
     forge(

@@ -7,8 +7,9 @@ use http::{Method, StatusCode};
 use passage_identity::emulator::{Emulator, Fault, TokenOptions};
 use passage_identity::{AuthError, PassageBuilder, auth::KeySetError};
 
-use crate::common::auth::{until_stale, wait_until};
+use crate::common::auth::{source_of, until_stale, wait_until};
 use crate::common::emulator;
+use crate::common::users::{app_path, requests_to};
 
 /// A user of the emulated app and the token a sign-in gives them.
 fn signed_in(emulator: &Emulator) -> (String, String) {
@@ -30,20 +31,18 @@ fn jwks_fault(emulator: &Emulator) -> Fault {
 
 /// How often the emulator was asked for the JWKS.
 fn jwks_fetches(emulator: &Emulator) -> usize {
-    let path = format!("/v1/apps/{}/.well-known/jwks.json", emulator.app_id());
-    emulator
-        .requests()
-        .iter()
-        .filter(|request| request.path == path)
-        .count()
+    requests_to(
+        emulator,
+        Method::GET,
+        &app_path(emulator, "/.well-known/jwks.json"),
+    )
+    .len()
 }
 
+/// The key set error of a validation the key set could not serve: a server error (503).
 fn unavailable(error: &AuthError) -> &KeySetError {
     assert!(error.is_server_error(), "{error:?}");
-    match error {
-        AuthError::KeySetUnavailable(source) => source,
-        other => panic!("expected KeySetUnavailable, got {other:?}"),
-    }
+    source_of(error)
 }
 
 #[tokio::test]
@@ -113,7 +112,7 @@ async fn loaded_keys_keep_serving_while_refreshes_fail() {
         .unwrap();
     passage.auth().warm_up().await.unwrap();
     emulator.inject_fault(
-        Fault::on(Method::GET, &emulator.jwks_url())
+        jwks_fault(&emulator)
             .status(StatusCode::BAD_GATEWAY)
             .times(1_000),
     );

@@ -14,8 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use passage_identity::auth::KeySetError;
 use passage_identity::emulator::{SigningKey, jwks_document};
-use passage_identity::{Passage, PassageBuilder};
+use passage_identity::{AuthError, Passage, PassageBuilder};
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
@@ -396,4 +397,12 @@ where
         }
     });
     format!("http://{addr}")
+}
+
+/// The key set error inside `KeySetUnavailable`; panics on any other error.
+pub fn source_of(err: &AuthError) -> &KeySetError {
+    match err {
+        AuthError::KeySetUnavailable(source) => source,
+        other => panic!("expected KeySetUnavailable, got {other:?}"),
+    }
 }
