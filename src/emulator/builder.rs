@@ -1,7 +1,6 @@
 //! Configuring and starting an emulator: address, port, app id, API key, JWKS caching, log size,
 //! and the saved state it starts from.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,7 +38,9 @@ pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
 /// assert_eq!(emulator.api_key(), "my_key");
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Default)]
+// `Debug` shows every setting; the API key shows as `[redacted]` (its `Secret` type's own
+// `Debug`).
+#[derive(Clone, Debug, Default)]
 #[must_use = "a builder does nothing until .start() is called"]
 pub struct EmulatorBuilder {
     bind_address: Option<IpAddr>,
@@ -50,21 +51,6 @@ pub struct EmulatorBuilder {
     log_capacity: Option<usize>,
     state: Option<EmulatorState>,
     state_file: Option<PathBuf>,
-}
-
-impl fmt::Debug for EmulatorBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmulatorBuilder")
-            .field("bind_address", &self.bind_address)
-            .field("port", &self.port)
-            .field("app_id", &self.app_id)
-            .field("api_key", &self.api_key)
-            .field("jwks_max_age", &self.jwks_max_age)
-            .field("log_capacity", &self.log_capacity)
-            .field("state", &self.state)
-            .field("state_file", &self.state_file)
-            .finish()
-    }
 }
 
 impl EmulatorBuilder {
@@ -393,4 +379,20 @@ fn url_address(mut addr: SocketAddr) -> SocketAddr {
         _ => {}
     }
     addr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_settings_but_not_the_api_key() {
+        let builder = EmulatorBuilder::default()
+            .app_id("my_app")
+            .api_key("sk_very_secret");
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("my_app"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert!(!shown.contains("sk_very_secret"), "{shown}");
+    }
 }
