@@ -62,74 +62,101 @@ pub fn generate(spec: &Path) -> Result<String, String> {
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor failed: {e}"))?;
-    let file: syn::File =
+    let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    let types = module(&mut file.items, "types")?;
+    redact_magic_link_debug(types)?;
+    redact_magic_link_debug(module(types, "builder")?)?;
     // progenitor's usage examples are `ignore` blocks, which every doctest run lists as
     // ignored tests; they are snippets for reading, so they become text.
     let source = prettyplease::unparse(&file).replace("```ignore\n", "```text\n");
-    let source = redact_magic_link_debug(&source)?;
     Ok(format!("{HEADER}{source}"))
 }
 
+/// The items of the inline module `name` among `items`.
+fn module<'a>(items: &'a mut [syn::Item], name: &str) -> Result<&'a mut Vec<syn::Item>, String> {
+    items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == name => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| format!("progenitor's output has no module {name}"))
+}
+
 /// A magic link's URL and secret sign its user in, so `Debug` of the generated `MagicLink`
-/// (and of its builder) must not show them: the derived `Debug` is replaced by one that shows
-/// `[redacted]` for both. Fails when progenitor's output no longer has the expected shape, so a
-/// new version cannot silently bring the derived `Debug` back.
-fn redact_magic_link_debug(source: &str) -> Result<String, String> {
-    const TYPE_DERIVES: &str = "    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    pub struct MagicLink {";
-    const BUILDER_DERIVES: &str = "        #[derive(Clone, Debug)]
-        pub struct MagicLink {";
-    const TYPE_IMPL: &str = "    impl MagicLink {
-        pub fn builder() -> builder::MagicLink {";
-    const BUILDER_IMPL: &str = "        impl ::std::default::Default for MagicLink {";
-    const FIELDS: &str = r#"
-                .field("activated", &self.activated)
-                .field("app_id", &self.app_id)
-                .field("id", &self.id)
-                .field("identifier", &self.identifier)
-                .field("redirect_url", &self.redirect_url)
-                .field("secret", &"[redacted]")
-                .field("ttl", &self.ttl)
-                .field("type_", &self.type_)
-                .field("url", &"[redacted]")
-                .field("user_id", &self.user_id)
-                .finish()"#;
-    let debug = |indent: &str| {
-        format!(
-            "{indent}impl ::std::fmt::Debug for MagicLink {{\n\
-             {indent}    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\n\
-             {indent}        f.debug_struct(\"MagicLink\"){fields}\n\
-             {indent}    }}\n\
-             {indent}}}\n",
-            fields = FIELDS.replace("\n                ", &format!("\n{indent}            ")),
-        )
+/// (and of its builder) must not show them. In `items` (the `types` module or its `builder`),
+/// `Debug` is taken out of the struct's derives, and an `impl Debug` is added right after it
+/// that shows every field in order, `url` and `secret` as `[redacted]`. The fields are read
+/// from the struct, so a field the spec adds is shown too. Fails when there is not exactly one
+/// such struct deriving `Debug`, or it has no `url` or `secret`, so that a new progenitor
+/// cannot silently bring the derived `Debug` back.
+fn redact_magic_link_debug(items: &mut Vec<syn::Item>) -> Result<(), String> {
+    const SECRET_FIELDS: [&str; 2] = ["url", "secret"];
+    let unexpected =
+        |what: &str| format!("progenitor's MagicLink no longer looks as expected: {what}");
+    let mut structs = items
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(at, item)| match item {
+            syn::Item::Struct(item) if item.ident == "MagicLink" => Some((at, item)),
+            _ => None,
+        });
+    let (Some((at, item)), None) = (structs.next(), structs.next()) else {
+        return Err(unexpected("not exactly one struct MagicLink"));
     };
-    let mut source = source.to_owned();
-    for (from, to) in [
-        (TYPE_DERIVES, TYPE_DERIVES.replace("        Debug,\n", "")),
-        (
-            BUILDER_DERIVES,
-            BUILDER_DERIVES.replace("Clone, Debug", "Clone"),
-        ),
-        (TYPE_IMPL, format!("{}{TYPE_IMPL}", debug("    "))),
-        (BUILDER_IMPL, format!("{}{BUILDER_IMPL}", debug("        "))),
-    ] {
-        if source.matches(from).count() != 1 {
-            return Err(format!(
-                "progenitor's MagicLink no longer looks as expected (looked for {from:?} once)"
-            ));
+    let mut dropped_debug = false;
+    for attribute in &mut item.attrs {
+        if !attribute.path().is_ident("derive") {
+            continue;
         }
-        source = source.replacen(from, &to, 1);
+        let derives = attribute
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .map_err(|e| unexpected(&format!("a derive list that does not parse: {e}")))?;
+        let kept: syn::punctuated::Punctuated<syn::Path, syn::Token![,]> = derives
+            .into_iter()
+            .filter(|path| {
+                let debug = path.is_ident("Debug");
+                dropped_debug |= debug;
+                !debug
+            })
+            .collect();
+        *attribute = syn::parse_quote!(#[derive(#kept)]);
     }
-    Ok(source)
+    if !dropped_debug {
+        return Err(unexpected("it does not derive Debug"));
+    }
+    let mut shown: syn::Expr = syn::parse_quote!(f.debug_struct("MagicLink"));
+    let mut secrets = 0;
+    for field in &item.fields {
+        let ident = field
+            .ident
+            .as_ref()
+            .ok_or_else(|| unexpected("a field without a name"))?;
+        let name = syn::LitStr::new(&ident.to_string(), ident.span());
+        shown = if SECRET_FIELDS.iter().any(|secret| ident == secret) {
+            secrets += 1;
+            syn::parse_quote!(#shown.field(#name, &"[redacted]"))
+        } else {
+            syn::parse_quote!(#shown.field(#name, &self.#ident))
+        };
+    }
+    if secrets != SECRET_FIELDS.len() {
+        return Err(unexpected("it has no url or no secret"));
+    }
+    let debug: syn::Item = syn::parse_quote! {
+        impl ::std::fmt::Debug for MagicLink {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                #shown.finish()
+            }
+        }
+    };
+    items.insert(at + 1, debug);
+    Ok(())
 }
 
 fn tokens(s: &str) -> Result<proc_macro2::TokenStream, String> {
