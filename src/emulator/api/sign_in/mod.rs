@@ -36,7 +36,7 @@ use crate::emulator::extract::ApiClient;
 use crate::emulator::store::{self, NewUser, Store, UserRecord};
 use crate::emulator::tokens::{DEFAULT_TTL, TokenOptions, issue_on_sign_in};
 use crate::enums::UserStatus;
-use page::{Notice, SignInPage, UserRow, problem_page};
+use page::{Notice, SignInPage, UserRow, email_or_phone, problem_page};
 
 /// The page, and where its sign-in form posts.
 pub(crate) const SIGN_IN_PATH: &str = "/emulator/sign-in";
@@ -248,8 +248,7 @@ fn row(user: &UserRecord) -> UserRow {
         id: user.id.clone(),
         email: user.email.clone(),
         phone: user.phone.clone(),
-        status: user.status.as_str().to_owned(),
-        can_sign_in: user.status != UserStatus::Inactive,
+        status: user.status.clone(),
         last_login: user
             .last_login_at
             .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
@@ -286,7 +285,7 @@ fn notice_for(ctx: &Context, params: &Params) -> Option<Notice> {
         store
             .user(id)
             .ok()
-            .map(|u| row(u).email_or_phone().to_owned())
+            .map(|u| email_or_phone(&u.email, &u.phone).to_owned())
     };
     if let Some(name) = named(params.get("created")) {
         return Some(Notice::Info(format!("Created {name}.")));
@@ -377,10 +376,10 @@ async fn create_user(State(ctx): State<Arc<Context>>, headers: HeaderMap, body: 
         user_metadata: None,
         status: UserStatus::Active,
     };
-    let created = ctx
-        .store()
-        .create_user(new, store::now())
-        .map(|user| (user.id.clone(), row(user).email_or_phone().to_owned()));
+    let created = ctx.store().create_user(new, store::now()).map(|user| {
+        let name = email_or_phone(&user.email, &user.phone).to_owned();
+        (user.id.clone(), name)
+    });
     match created {
         Ok((id, name)) => see_other(
             &page_url(redirect_to.as_ref(), &[("q", &name), ("created", &id)]),

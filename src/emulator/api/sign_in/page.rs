@@ -7,6 +7,7 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use url::Url;
 
 use super::{SIGN_IN_PATH, USERS_PATH, page_url};
+use crate::enums::UserStatus;
 
 const STYLE: &str = include_str!("page.css");
 
@@ -16,20 +17,25 @@ pub(crate) struct UserRow {
     pub(crate) id: String,
     pub(crate) email: String,
     pub(crate) phone: String,
-    pub(crate) status: String,
-    pub(crate) can_sign_in: bool,
+    pub(crate) status: UserStatus,
     pub(crate) last_login: Option<String>,
 }
 
 impl UserRow {
-    /// The email, else the phone: what the user is called on the page.
+    /// What the user is called on the page.
     pub(crate) fn email_or_phone(&self) -> &str {
-        if self.email.is_empty() {
-            &self.phone
-        } else {
-            &self.email
-        }
+        email_or_phone(&self.email, &self.phone)
     }
+
+    /// Whether the page offers to sign in as this user: not when deactivated.
+    pub(crate) fn can_sign_in(&self) -> bool {
+        self.status != UserStatus::Inactive
+    }
+}
+
+/// The email, else the phone: what a user is called on the page and in its notices.
+pub(crate) fn email_or_phone<'a>(email: &'a str, phone: &'a str) -> &'a str {
+    if email.is_empty() { phone } else { email }
 }
 
 /// A line at the top of the page: what just happened, or what went wrong.
@@ -186,7 +192,7 @@ impl SignInPage<'_> {
         );
         for user in &self.users {
             let last = user.last_login.as_deref().unwrap_or("never");
-            let button = if user.can_sign_in {
+            let button = if user.can_sign_in() {
                 format!(
                     "<button type=\"submit\" name=\"user_id\" value=\"{}\" aria-label=\"Sign in as {}\">Sign in</button>",
                     attr(&user.id),
@@ -196,8 +202,8 @@ impl SignInPage<'_> {
                 format!(
                     "<button type=\"button\" disabled aria-label=\"{} is {}: cannot sign in\">{}</button>",
                     attr(user.email_or_phone()),
-                    attr(&user.status),
-                    text(&user.status)
+                    attr(user.status.as_str()),
+                    text(user.status.as_str())
                 )
             };
             let _ = write!(
@@ -281,8 +287,7 @@ mod tests {
             id: "id\"1".into(),
             email: email.into(),
             phone: String::new(),
-            status: "active".into(),
-            can_sign_in: true,
+            status: UserStatus::Active,
             last_login: None,
         }
     }
@@ -314,8 +319,7 @@ mod tests {
     #[test]
     fn an_inactive_user_cannot_be_picked() {
         let mut user = row("ada@example.com");
-        user.status = "inactive".into();
-        user.can_sign_in = false;
+        user.status = UserStatus::Inactive;
         let html = page(vec![user], "").render();
         assert!(!html.contains("name=\"user_id\""), "{html}");
         assert!(html.contains("disabled"), "{html}");
