@@ -118,10 +118,19 @@ fn html(status: StatusCode, document: String) -> Response {
     response
 }
 
-/// Why a form post is turned down before it is read.
+/// Why a request is turned down before it is read.
 enum Refused {
+    /// A form post from another origin than the page's.
     CrossOrigin,
+    /// A sign-out another site sent the browser to.
+    CrossSite,
     Redirect(BadRedirect),
+}
+
+impl From<BadRedirect> for Refused {
+    fn from(bad: BadRedirect) -> Self {
+        Self::Redirect(bad)
+    }
 }
 
 impl IntoResponse for Refused {
@@ -135,6 +144,14 @@ impl IntoResponse for Refused {
                      the page itself may sign in or create users.",
                 ),
             ),
+            Self::CrossSite => html(
+                StatusCode::FORBIDDEN,
+                problem_page(
+                    "Refused",
+                    "Another site sent this browser here to sign it out: follow the link from your \
+                     app or this emulator instead.",
+                ),
+            ),
             Self::Redirect(bad) => bad.into_response(),
         }
     }
@@ -146,7 +163,7 @@ fn accept_form(headers: &HeaderMap, body: &[u8]) -> Result<(Params, Option<Url>)
         return Err(Refused::CrossOrigin);
     }
     let form = Params::parse(body);
-    let redirect_to = form.redirect_to().map_err(Refused::Redirect)?;
+    let redirect_to = form.redirect_to()?;
     Ok((form, redirect_to))
 }
 
@@ -260,12 +277,9 @@ async fn show(
     State(ctx): State<Arc<Context>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, Refused> {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let redirect_to = match params.redirect_to() {
-        Ok(url) => url,
-        Err(refused) => return refused.into_response(),
-    };
+    let redirect_to = params.redirect_to()?;
     let notice = notice_for(&ctx, &params);
     let view = View {
         redirect_to: redirect_to.as_ref(),
@@ -275,7 +289,7 @@ async fn show(
         new_phone: "",
         headers: &headers,
     };
-    render(&ctx, StatusCode::OK, view)
+    Ok(render(&ctx, StatusCode::OK, view))
 }
 
 /// The line a redirect back to the page asks for (`created`, `signed_in`, `signed_out`).
@@ -304,11 +318,8 @@ async fn sign_in(
     ApiClient(client): ApiClient,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let (form, redirect_to) = match accept_form(&headers, &body) {
-        Ok(accepted) => accepted,
-        Err(refused) => return refused.into_response(),
-    };
+) -> Result<Response, Refused> {
+    let (form, redirect_to) = accept_form(&headers, &body)?;
     let user_id = form.get("user_id");
     let refused = |status, message: String| {
         let view = View {
@@ -324,16 +335,16 @@ async fn sign_in(
     let status = ctx.store().user(user_id).map(|user| user.status.clone());
     match status {
         Err(_) => {
-            return refused(
+            return Ok(refused(
                 StatusCode::NOT_FOUND,
                 format!("There is no user {user_id:?} (any more)."),
-            );
+            ));
         }
         Ok(UserStatus::Inactive) => {
-            return refused(
+            return Ok(refused(
                 StatusCode::FORBIDDEN,
                 "This user is deactivated and cannot sign in.".to_owned(),
-            );
+            ));
         }
         Ok(_) => {}
     }
@@ -341,34 +352,27 @@ async fn sign_in(
     let token = match issue_on_sign_in(&ctx, user_id, &TokenOptions::default(), Some(client)) {
         Ok(token) => token,
         Err(error) => {
-            return refused(
+            return Ok(refused(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!(
                     "The emulator could not issue a token: {}",
                     crate::auth::ErrorChain(&error)
                 ),
-            );
+            ));
         }
     };
-    // As Passage's elements set it from script: readable by the page (not HttpOnly), for the
-    // whole host, sent on top-level navigations from the app's other ports.
-    let cookie = format!(
-        "{COOKIE}={token}; Path=/; Max-Age={}; SameSite=Lax",
-        DEFAULT_TTL.as_secs()
-    );
-    let location = match &redirect_to {
-        Some(url) => url.to_string(),
-        None => page_url(None, &[("signed_in", user_id)]),
-    };
-    see_other(&location, Some(cookie))
+    let cookie = auth_cookie(&token, DEFAULT_TTL.as_secs());
+    let location = back_to(redirect_to.as_ref(), &[("signed_in", user_id)]);
+    Ok(see_other(&location, Some(cookie)))
 }
 
 /// `POST /emulator/sign-in/users`: creates a user with the checks of create-user.
-async fn create_user(State(ctx): State<Arc<Context>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (form, redirect_to) = match accept_form(&headers, &body) {
-        Ok(accepted) => accepted,
-        Err(refused) => return refused.into_response(),
-    };
+async fn create_user(
+    State(ctx): State<Arc<Context>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refused> {
+    let (form, redirect_to) = accept_form(&headers, &body)?;
     let (email, phone) = (form.get("email"), form.get("phone"));
     let new = NewUser {
         email: Some(email.to_owned()),
@@ -380,7 +384,7 @@ async fn create_user(State(ctx): State<Arc<Context>>, headers: HeaderMap, body: 
         let name = email_or_phone(&user.email, &user.phone).to_owned();
         (user.id.clone(), name)
     });
-    match created {
+    Ok(match created {
         Ok((id, name)) => see_other(
             &page_url(redirect_to.as_ref(), &[("q", &name), ("created", &id)]),
             None,
@@ -399,30 +403,31 @@ async fn create_user(State(ctx): State<Arc<Context>>, headers: HeaderMap, body: 
             };
             render(&ctx, StatusCode::BAD_REQUEST, view)
         }
-    }
+    })
 }
 
 /// `GET /emulator/sign-out`: clears the cookie.
-async fn sign_out(headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn sign_out(headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Response, Refused> {
     if guard::cross_site(&headers) {
-        return html(
-            StatusCode::FORBIDDEN,
-            problem_page(
-                "Refused",
-                "Another site sent this browser here to sign it out: follow the link from your \
-                 app or this emulator instead.",
-            ),
-        );
+        return Err(Refused::CrossSite);
     }
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let redirect_to = match params.redirect_to() {
-        Ok(url) => url,
-        Err(refused) => return refused.into_response(),
-    };
-    let location = match &redirect_to {
+    let redirect_to = params.redirect_to()?;
+    let location = back_to(redirect_to.as_ref(), &[("signed_out", "1")]);
+    Ok(see_other(&location, Some(auth_cookie("", 0))))
+}
+
+/// The `Set-Cookie` value of the auth cookie, as Passage's elements set it from script:
+/// readable by the page (not HttpOnly), for the whole host, sent on top-level navigations from
+/// the app's other ports. An empty value with no age clears it.
+fn auth_cookie(value: &str, max_age: u64) -> String {
+    format!("{COOKIE}={value}; Path=/; Max-Age={max_age}; SameSite=Lax")
+}
+
+/// Where the browser goes next: the app's `redirect_to`, else back to the page with `notice`.
+fn back_to(redirect_to: Option<&Url>, notice: &[(&str, &str)]) -> String {
+    match redirect_to {
         Some(url) => url.to_string(),
-        None => page_url(None, &[("signed_out", "1")]),
-    };
-    let cookie = format!("{COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
-    see_other(&location, Some(cookie))
+        None => page_url(None, notice),
+    }
 }
