@@ -4,9 +4,9 @@
 
 use passage_identity::emulator::Emulator;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, LOCATION, SET_COOKIE};
 
-use crate::emulator::support::emulator;
+use crate::emulator::support::{Reply, emulator, reply};
 
 const APP: &str = "http://localhost:3000/dashboard?tab=1";
 
@@ -18,14 +18,10 @@ fn client() -> reqwest::Client {
         .expect("a client")
 }
 
-#[derive(Debug)]
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
-}
+/// A page is a plain reply, with what the sign-in tests ask of one.
+type Page = Reply;
 
-impl Page {
+impl Reply {
     fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
@@ -46,12 +42,7 @@ impl Page {
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Page {
-    let response = request.send().await.expect("the emulator answers");
-    Page {
-        status: response.status(),
-        headers: response.headers().clone(),
-        text: response.text().await.expect("a body"),
-    }
+    reply(request.send().await.expect("the emulator answers")).await
 }
 
 async fn get(emulator: &Emulator, path_and_query: &str) -> Page {

@@ -117,7 +117,11 @@ pub async fn call_raw(
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_owned());
     }
-    let response = request.send().await.expect("the emulator answers");
+    reply(request.send().await.expect("the emulator answers")).await
+}
+
+/// A response read whole.
+pub async fn reply(response: reqwest::Response) -> Reply {
     Reply {
         status: response.status(),
         headers: response.headers().clone(),
