@@ -159,15 +159,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     if !example.check {
-        println!("Serving on {base}");
+        let token = match (emulator, &user) {
+            (Some(emulator), Some(user)) => Some(emulator.issue_token(&user.id)?),
+            _ => None,
+        };
+        support::print_usage(&base, token.as_deref());
         if emulator.is_some() {
-            println!("  open {base}/ in a browser and follow \"Sign in\"");
-        }
-        println!("  curl {base}/ready");
-        println!("  curl -i {base}/protected");
-        if let (Some(emulator), Some(user)) = (emulator, &user) {
-            let token = emulator.issue_token(&user.id)?;
-            println!("  curl --cookie psg_auth_token={token} {base}/protected");
+            println!("  or open {base}/ in a browser and follow \"Sign in\"");
         }
         server.await??;
         return Ok(());
@@ -175,7 +173,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let outcome = match &user {
         Some(user) => check::sign_in_flow(&base, &user.id).await,
-        None => check::routes(&base).await,
+        None => support::check_routes(&base, None).await,
     };
     server.abort();
     outcome
@@ -215,35 +213,10 @@ mod check {
         Ok(html_escape::decode_html_entities(&rest[..end]).into_owned())
     }
 
-    /// The public, readiness and protected routes.
-    pub async fn routes(base: &str) -> Outcome {
-        let http = client();
-        let public = http.get(format!("{base}/public")).send().await?;
-        println!("GET /public                        -> {}", public.status());
-        let ready = http.get(format!("{base}/ready")).send().await?;
-        println!("GET /ready                         -> {}", ready.status());
-        let anonymous = http.get(format!("{base}/protected")).send().await?;
-        println!(
-            "GET /protected (no token)          -> {} ({})",
-            anonymous.status(),
-            anonymous
-                .headers()
-                .get("www-authenticate")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-        );
-        expect(public.status() == StatusCode::OK, "GET /public")?;
-        expect(ready.status() == StatusCode::OK, "GET /ready")?;
-        expect(
-            anonymous.status() == StatusCode::UNAUTHORIZED,
-            "GET /protected without a token",
-        )
-    }
-
     /// The routes, then: home page, the emulator's sign-in page, signing in as `user_id`, home
     /// page and protected route with the cookie, signing out.
     pub async fn sign_in_flow(base: &str, user_id: &str) -> Outcome {
-        routes(base).await?;
+        super::support::check_routes(base, None).await?;
         let http = client();
         let home = http.get(format!("{base}/")).send().await?.text().await?;
         let sign_in = link(&home, "sign-in")?;

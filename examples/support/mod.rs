@@ -138,7 +138,19 @@ pub async fn check_routes(
             .map(|c| format!(" ({c})"))
             .unwrap_or_default();
         let body = response.text().await?;
-        println!("{label:<30} -> {status}{challenge}: {}", body.trim());
+        // The start of the body is enough to see what answered (an HTML page is long).
+        let body = body.trim();
+        let mut shown: String = body
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect();
+        if shown.len() < body.len() {
+            shown.push('…');
+        }
+        println!("{label:<30} -> {status}{challenge}: {shown}");
         ok &= status == expected;
     }
     if ok {
