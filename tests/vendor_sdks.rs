@@ -85,7 +85,7 @@ const NODE_CHECKS: &[&str] = &[
 #[test]
 fn the_vendor_python_sdk_drives_the_emulator_binary() {
     let python = vendor_python();
-    let (_emulator, line) = start_emulator();
+    let (_emulator, line) = Running::serving();
     let mut command = Command::new(&python);
     command
         .arg(Path::new(SCRIPTS).join("python/drive.py"))
@@ -99,7 +99,7 @@ fn the_vendor_python_sdk_drives_the_emulator_binary() {
 #[test]
 fn the_vendor_node_sdk_drives_the_emulator_binary() {
     let modules = vendor_node_modules();
-    let (_emulator, line) = start_emulator();
+    let (_emulator, line) = Running::serving();
     let mut command = Command::new("node");
     command
         .arg(Path::new(SCRIPTS).join("node/drive.js"))
@@ -187,13 +187,4 @@ fn vendor_node_modules() -> PathBuf {
 
 fn tools() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools")
-}
-
-/// The emulator binary on a free port (killed when dropped) and its JSON line, as the scripts
-/// take it.
-fn start_emulator() -> (Running, String) {
-    let mut running = Running::start(&["--port", "0"]);
-    let json = running.json_line();
-    assert!(json["api_base_url"].is_string(), "{json}");
-    (running, json.to_string())
 }

@@ -81,6 +81,14 @@ impl Running {
         self.stdout.read_line(&mut line).expect("a line on stdout");
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
     }
+
+    /// The binary on a free port, and its JSON line as text, as the scripts driving it take it.
+    pub fn serving() -> (Self, String) {
+        let mut running = Self::start(&["--port", "0"]);
+        let json = running.json_line();
+        assert!(json["api_base_url"].is_string(), "{json}");
+        (running, json.to_string())
+    }
 }
 
 impl Drop for Running {

@@ -52,8 +52,7 @@ fn python() -> String {
 #[test]
 fn python_drives_the_control_api_with_its_standard_library_only() {
     let python = python();
-    let mut running = Running::start(&["--port", "0"]);
-    let line = running.json_line().to_string();
+    let (_running, line) = Running::serving();
     let mut command = Command::new(&python);
     // Isolated (-I) and without site packages (-S): the standard library only.
     command
